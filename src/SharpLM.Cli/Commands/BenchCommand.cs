@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace SharpLM.Cli.Commands;
+
+/// <summary><c>sharplm bench …</c>: speed measurements (GEMM, tokenizer, training step, decoding).</summary>
+public static class BenchCommand
+{
+    /// <summary>Creates the <c>bench</c> command group.</summary>
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Measure speed: run in Release on an otherwise idle machine.");
+        return bench;
+    }
+}

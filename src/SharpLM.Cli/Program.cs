@@ -1,0 +1,30 @@
+using System.CommandLine;
+using SharpLM.Cli.Commands;
+
+namespace SharpLM.Cli;
+
+/// <summary>The <c>sharplm</c> command: each sub-command lives in its own file under Commands/.</summary>
+public static class Program
+{
+    /// <summary>Builds the command tree (also used by tests to run commands in-process).</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("SharpLM: build, train, inspect and run transformer language models on your CPU, in C#.");
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+
+    /// <summary>Entry point.</summary>
+    public static int Main(string[] args)
+    {
+        try
+        {
+            return BuildRoot().Parse(args).Invoke();
+        }
+        catch (CliException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+}
