@@ -18,7 +18,7 @@ internal sealed class BpeMerges
     public BpeMerges(IEnumerable<BpeMerge> merges, int[] byteToId)
     {
         _byteToId = byteToId;
-        _pairs = new Dictionary<ulong, ulong>();
+        _pairs = new Dictionary<ulong, ulong>(PairKeyComparer.Instance);
         foreach (var m in merges)
         {
             ulong key = Key(m.Left, m.Right);
