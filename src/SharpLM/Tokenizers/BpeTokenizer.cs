@@ -13,6 +13,9 @@ public sealed class BpeTokenizer : ITokenizer
     private readonly Dictionary<string, int> _specials;
     private readonly HashSet<int> _specialIds;
     private readonly BpeMerges _merges;
+
+    /// <summary>The merge engine (tests compare its short and long paths).</summary>
+    internal BpeMerges MergeEngine => _merges;
     private readonly ThreadLocal<PieceCache> _cache = new(() => new PieceCache());
 
     /// <summary>Creates a tokenizer from each id's bytes, merge rules, a pre-tokenizer and special tokens.</summary>
