@@ -26,7 +26,7 @@ public sealed class LlmcTests : IDisposable
     private static float Value(int k, long e) => k == 0 && e >= V * C ? 0f : k * 1000 + e * 0.25f + 0.125f;
 
     /// <summary>The test's own llm.c checkpoint writer (independent of the library's).</summary>
-    private static byte[] LlmcBytes(int version = 3, int magic = 20240326, int heads = NH)
+    internal static byte[] LlmcBytes(int version = 3, int magic = 20240326, int heads = NH)
     {
         int size = version == 5 ? 2 : 4;
         var bytes = new byte[1024 + Counts.Sum() * size];
