@@ -12,6 +12,7 @@ public sealed unsafe partial class Generator
     private float* _attCapture;
     private int _attCaptureStride;
     private readonly Action<int, int> _attendHeads;
+    private readonly DecodeMatVec _matVec = new();
 
     /// <summary>
     /// Runs <paramref name="n"/> tokens (already in <c>_tokens</c> at positions p0 … p0+n−1)
@@ -62,7 +63,7 @@ public sealed unsafe partial class Generator
         // Only the last token's logits are needed to choose the next token.
         float* last = x + (long)(n - 1) * c;
         InferenceMath.NormalizeRow(_weights.FinalNorm, last, xn, c);
-        Gemv.Multiply(cfg.VocabSize, c, _weights.Output, c, xn, _state.Logits.Pointer, accumulate: false);
+        _matVec.Run(cfg.VocabSize, c, _weights.Output, xn, null, _state.Logits.Pointer, accumulate: false);
     }
 
     /// <summary>
@@ -70,9 +71,10 @@ public sealed unsafe partial class Generator
     /// product for several. With <paramref name="accumulate"/> the result is added to y (the
     /// residual connection), otherwise it replaces y.
     /// </summary>
-    private static void Project(in LinearPointers w, float* x, float* y, int n, bool accumulate)
+    private void Project(in LinearPointers w, float* x, float* y, int n, bool accumulate)
     {
         int outF = w.Out, inF = w.In;
+        if (n == 1) { _matVec.Run(outF, inF, w.Weight, x, w.Bias, y, accumulate); return; }
         bool addInto = accumulate;
         if (w.Bias is not null)
         {
@@ -85,8 +87,7 @@ public sealed unsafe partial class Generator
             }
             addInto = true;
         }
-        if (n == 1) Gemv.Multiply(outF, inF, w.Weight, inF, x, y, addInto);
-        else Gemm.Multiply(false, true, n, outF, inF, x, inF, w.Weight, inF, y, outF, addInto);
+        Gemm.Multiply(false, true, n, outF, inF, x, inF, w.Weight, inF, y, outF, addInto);
     }
 
     /// <summary>
