@@ -29,6 +29,12 @@ public sealed class Tape
     /// <summary>A buffer of the given shape from the pool (valid until <see cref="Reset"/>).</summary>
     public Tensor NewTensor(int[] shape, bool zero = false) => _pool.Rent(shape, zero);
 
+    /// <summary>How many buffers the pool has had to allocate since the tape was created (steady-state training adds none).</summary>
+    public int PoolAllocations => _pool.Allocations;
+
+    /// <summary>Wraps a batch's input data (no gradient) so ops can take it; same as <see cref="Constant"/>.</summary>
+    public Variable Input(Tensor value) => new(value, requiresGrad: false);
+
     /// <summary>Wraps a non-trainable input (token ids as floats, masks, targets).</summary>
     public Variable Constant(Tensor value) => new(value, requiresGrad: false);
 

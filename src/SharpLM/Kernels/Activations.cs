@@ -1,0 +1,84 @@
+using System.Runtime.Intrinsics;
+
+namespace SharpLM.Kernels;
+
+/// <summary>
+/// Elementwise nonlinearities of the feed-forward block: GELU (GPT-2's tanh form), SiLU
+/// (LLaMA's gate), tanh (DyT), and their derivatives for backpropagation. Vectorized with
+/// Vector512/Vector256 and a scalar tail; large arrays are split across threads.
+/// </summary>
+public static unsafe class Activations
+{
+    private const float GeluK0 = 0.7978845608028654f;          // √(2/π)
+    private const float GeluK1 = 0.7978845608028654f * 0.044715f;
+    private const int MinPerThread = 1 << 15;
+
+    /// <summary>
+    /// GELU, tanh approximation: <c>y = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))</c>, computed as
+    /// <c>x·σ(2u)</c> since ½(1+tanh u) = σ(2u).
+    /// </summary>
+    public static void GeluForward(float* x, float* y, int n) =>
+        KernelThreads.For(n, (s, e) => GeluForwardRange(x, y, s, e), MinPerThread);
+
+    /// <summary>GELU backward: <c>dx (+)= dy · gelu'(x)</c> with gelu'(x) = s + x·s(1−s)·2u', s = σ(2u).</summary>
+    public static void GeluBackward(float* x, float* dy, float* dx, int n, bool accumulate) =>
+        KernelThreads.For(n, (s, e) => GeluBackwardRange(x, dy, dx, s, e, accumulate), MinPerThread);
+
+    private static void GeluForwardRange(float* x, float* y, int i, int end)
+    {
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= end - 16; i += 16)
+            {
+                var v = Vector512.Load(x + i);
+                var u = v * (Vector512.Create(GeluK0) + Vector512.Create(GeluK1) * v * v);
+                (v / (Vector512<float>.One + Vector512.Exp(u * Vector512.Create(-2f)))).Store(y + i);
+            }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= end - 8; i += 8)
+            {
+                var v = Vector256.Load(x + i);
+                var u = v * (Vector256.Create(GeluK0) + Vector256.Create(GeluK1) * v * v);
+                (v / (Vector256<float>.One + Vector256.Exp(u * Vector256.Create(-2f)))).Store(y + i);
+            }
+        for (; i < end; i++)
+        {
+            float v = x[i], u = v * (GeluK0 + GeluK1 * v * v);
+            y[i] = v / (1f + MathF.Exp(-2f * u));
+        }
+    }
+
+    private static void GeluBackwardRange(float* x, float* dy, float* dx, int i, int end, bool accumulate)
+    {
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= end - 16; i += 16)
+            {
+                var v = Vector512.Load(x + i);
+                var v2 = v * v;
+                var u = v * (Vector512.Create(GeluK0) + Vector512.Create(GeluK1) * v2);
+                var s = Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(u * Vector512.Create(-2f)));
+                var du = Vector512.Create(2f * GeluK0) + Vector512.Create(6f * GeluK1) * v2;
+                var g = Vector512.Load(dy + i) * (s + v * s * (Vector512<float>.One - s) * du);
+                if (accumulate) g += Vector512.Load(dx + i);
+                g.Store(dx + i);
+            }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= end - 8; i += 8)
+            {
+                var v = Vector256.Load(x + i);
+                var v2 = v * v;
+                var u = v * (Vector256.Create(GeluK0) + Vector256.Create(GeluK1) * v2);
+                var s = Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(u * Vector256.Create(-2f)));
+                var du = Vector256.Create(2f * GeluK0) + Vector256.Create(6f * GeluK1) * v2;
+                var g = Vector256.Load(dy + i) * (s + v * s * (Vector256<float>.One - s) * du);
+                if (accumulate) g += Vector256.Load(dx + i);
+                g.Store(dx + i);
+            }
+        for (; i < end; i++)
+        {
+            float v = x[i], u = v * (GeluK0 + GeluK1 * v * v);
+            float s = 1f / (1f + MathF.Exp(-2f * u));
+            float g = dy[i] * (s + v * s * (1f - s) * (2f * GeluK0 + 6f * GeluK1 * v * v));
+            dx[i] = accumulate ? dx[i] + g : g;
+        }
+    }
+}
