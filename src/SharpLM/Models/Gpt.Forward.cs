@@ -40,14 +40,14 @@ public sealed partial class Gpt
             var h = ApplyNorm(tape, block.Norm1, x);
             var attn = block.Attention;
             var qkv = tape.Linear(h, attn.QkvProjection.Weight, attn.QkvProjection.Bias);   // [B,T,3C]
-            var y = tape.CausalAttentionInterim(qkv, attn.Heads);                        // [B,T,C]
+            var y = tape.CausalSelfAttention(qkv, attn.Heads);                        // [B,T,C]
             y = tape.Linear(y, attn.OutputProjection.Weight, attn.OutputProjection.Bias);
             x = tape.Add(x, Dropout(tape, y, p, rng));
 
             // x = x + mlp(ln_2(x))
             h = ApplyNorm(tape, block.Norm2, x);
             h = tape.Linear(h, block.Mlp.Up.Weight, block.Mlp.Up.Bias);                  // [B,T,4C]
-            h = tape.GeluInterim(h);
+            h = tape.Gelu(h);
             h = tape.Linear(h, block.Mlp.Down.Weight, block.Mlp.Down.Bias);              // [B,T,C]
             x = tape.Add(x, Dropout(tape, h, p, rng));
         }
@@ -67,7 +67,7 @@ public sealed partial class Gpt
         ArgumentNullException.ThrowIfNull(targets);
         if (targets.Length != B * T) throw new ArgumentException($"Loss: {targets.Length} targets given for B={B} × T={T}.", nameof(targets));
         var logits = Forward(tape, ids, B, T, dropoutRng);
-        return tape.CrossEntropyInterim(logits, targets, Config.VocabSize);
+        return tape.CrossEntropy(tape.FirstColumns(logits, Config.VocabSize), targets, ignoreIndex: -1);
     }
 
     private Variable PositionTable(Tape tape, int t)
@@ -79,10 +79,10 @@ public sealed partial class Gpt
 
     private static Variable ApplyNorm(Tape tape, Norm norm, Variable x) => norm.Kind switch
     {
-        NormKind.LayerNorm => tape.LayerNormInterim(x, norm.Weight, norm.Bias, norm.Eps),
+        NormKind.LayerNorm => tape.LayerNorm(x, norm.Weight, norm.Bias, norm.Eps),
         _ => throw new NotSupportedException($"Forward: {norm.Kind} normalization has no training op yet; use LayerNorm."),
     };
 
     private static Variable Dropout(Tape tape, Variable x, float p, Rng? rng) =>
-        rng is null || p <= 0 ? x : tape.DropoutInterim(x, p, rng);
+        rng is null || p <= 0 ? x : tape.Dropout(x, p, rng);
 }
