@@ -1,0 +1,184 @@
+using System.Text;
+
+namespace SharpLM.Tokenizers;
+
+/// <summary>
+/// Byte-level BPE (GPT-2 style): text → UTF-8 bytes, cut into words by a pre-tokenizer, each
+/// word merged from single bytes by merge rank. Any text encodes, even words never seen in
+/// training, because every byte is a token. Decoding concatenates token bytes and reads UTF-8.
+/// </summary>
+public sealed class BpeTokenizer : ITokenizer
+{
+    private readonly byte[][] _tokenBytes;
+    private readonly Dictionary<string, int> _specials;
+    private readonly HashSet<int> _specialIds;
+    private readonly BpeMerges _merges;
+    private readonly ThreadLocal<PieceCache> _cache = new(() => new PieceCache());
+
+    /// <summary>Creates a tokenizer from each id's bytes, merge rules, a pre-tokenizer and special tokens.</summary>
+    /// <param name="tokenBytes">Bytes of every ordinary token, indexed by id (null for ids used by special tokens).</param>
+    /// <param name="merges">Merge rules; ranks decide order.</param>
+    /// <param name="preTokenizer">How text is cut into words before merging.</param>
+    /// <param name="specialTokens">Special tokens (text → id).</param>
+    public BpeTokenizer(IReadOnlyList<byte[]?> tokenBytes, IEnumerable<BpeMerge> merges, PreTokenizer preTokenizer,
+        IReadOnlyDictionary<string, int>? specialTokens = null)
+    {
+        PreTokenizer = preTokenizer;
+        _specials = new Dictionary<string, int>(specialTokens ?? new Dictionary<string, int>());
+        _specialIds = [.. _specials.Values];
+        int size = tokenBytes.Count;
+        foreach (var id in _specials.Values) size = Math.Max(size, id + 1);
+        _tokenBytes = new byte[size][];
+        var byteToId = Enumerable.Repeat(-1, 256).ToArray();
+        for (int id = 0; id < tokenBytes.Count; id++)
+        {
+            var b = tokenBytes[id];
+            if (b is null) continue;
+            if (_specialIds.Contains(id)) throw new ArgumentException($"id {id} is both an ordinary token and a special token", nameof(specialTokens));
+            _tokenBytes[id] = b;
+            if (b.Length == 1 && byteToId[b[0]] < 0) byteToId[b[0]] = id;
+        }
+        for (int b = 0; b < 256; b++)
+            if (byteToId[b] < 0) throw new ArgumentException($"the vocabulary has no token for the single byte 0x{b:X2}; byte-level BPE needs all 256", nameof(tokenBytes));
+        foreach (var (text, id) in _specials) _tokenBytes[id] = Encoding.UTF8.GetBytes(text);
+        for (int id = 0; id < size; id++) _tokenBytes[id] ??= [];
+        _merges = new BpeMerges(merges, byteToId);
+        foreach (var m in _merges.Ordered())
+        {
+            if ((uint)m.Left >= size || (uint)m.Right >= size || (uint)m.Result >= size)
+                throw new ArgumentException($"merge rule ({m.Left}, {m.Right}) → {m.Result} names an id outside the vocabulary of {size}", nameof(merges));
+        }
+    }
+
+    /// <inheritdoc />
+    public string Kind => "bpe";
+
+    /// <inheritdoc />
+    public int VocabSize => _tokenBytes.Length;
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, int> SpecialTokens => _specials;
+
+    /// <summary>How text is cut into words before merging (GPT-2 or cl100k pattern).</summary>
+    public PreTokenizer PreTokenizer { get; }
+
+    /// <summary>Merge rules in rank order (what tokenizer.json and merges.txt store).</summary>
+    public IReadOnlyList<BpeMerge> Merges => _merges.Ordered();
+
+    /// <summary>The raw bytes of one token (a special token's bytes are its UTF-8 text).</summary>
+    public byte[] TokenBytes(int id)
+    {
+        if ((uint)id >= (uint)_tokenBytes.Length) throw new ArgumentOutOfRangeException(nameof(id), id, $"token id must be in 0..{_tokenBytes.Length - 1}");
+        return _tokenBytes[id];
+    }
+
+    /// <summary>True if <paramref name="id"/> is a special token.</summary>
+    public bool IsSpecial(int id) => _specialIds.Contains(id);
+
+    /// <inheritdoc />
+    public int[] Encode(string text, bool allowSpecial = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var output = new List<int>(text.Length / 3 + 4);
+        if (!allowSpecial || _specials.Count == 0) EncodeOrdinary(text.AsSpan(), output);
+        else SpecialTokenSplitter.Split(text, _specials, (s, n) => EncodeOrdinary(text.AsSpan(s, n), output), output.Add);
+        return output.ToArray();
+    }
+
+    /// <summary>
+    /// Encodes a long text on several threads. The text is cut only after a newline that is
+    /// followed by a non-space character, where the pre-tokenizer always starts a new word,
+    /// so the ids equal <see cref="Encode"/>'s exactly.
+    /// </summary>
+    public int[] EncodeParallel(string text, int threads, bool allowSpecial = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1");
+        bool specialsSafe = !allowSpecial || _specials.Keys.All(s => !s.Contains('\n'));
+        var cuts = SafeCuts(text, threads * 4);
+        if (threads == 1 || cuts.Count <= 2 || !specialsSafe) return Encode(text, allowSpecial);
+        var parts = new int[cuts.Count - 1][];
+        Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            i => parts[i] = Encode(text[cuts[i]..cuts[i + 1]], allowSpecial));
+        var all = new int[parts.Sum(p => p.Length)];
+        int at = 0;
+        foreach (var p in parts) { p.CopyTo(all, at); at += p.Length; }
+        return all;
+    }
+
+    /// <summary>Chunk boundaries (start 0 … end) at "\n" followed by a non-whitespace character.</summary>
+    internal static List<int> SafeCuts(string text, int chunks)
+    {
+        var cuts = new List<int> { 0 };
+        int target = Math.Max(1, text.Length / Math.Max(1, chunks));
+        int pos = target;
+        while (pos < text.Length)
+        {
+            int nl = text.IndexOf('\n', pos);
+            while (nl >= 0 && nl + 1 < text.Length && Gpt2PreTokenizer.IsWhiteSpace(char.IsSurrogate(text[nl + 1]) ? 0 : text[nl + 1]))
+                nl = text.IndexOf('\n', nl + 1);
+            if (nl < 0 || nl + 1 >= text.Length) break;
+            cuts.Add(nl + 1);
+            pos = nl + 1 + target;
+        }
+        cuts.Add(text.Length);
+        return cuts;
+    }
+
+    private void EncodeOrdinary(ReadOnlySpan<char> text, List<int> output)
+    {
+        var cache = _cache.Value!;
+        var pieces = cache.Pieces;
+        pieces.Clear();
+        PreTokenizer.Split(text, pieces);
+        Span<byte> buffer = stackalloc byte[512];
+        foreach (var (start, length) in pieces)
+        {
+            var piece = text.Slice(start, length);
+            if (cache.Lookup.TryGetValue(piece, out var ids)) { output.AddRange(ids); continue; }
+            int maxBytes = Encoding.UTF8.GetMaxByteCount(length);
+            var bytes = maxBytes <= buffer.Length ? buffer : new byte[maxBytes];
+            // Lone surrogates (invalid UTF-16) become U+FFFD here, as Python's tiktoken replaces them.
+            int n = Encoding.UTF8.GetBytes(piece, bytes);
+            ids = _merges.Encode(bytes.Slice(0, n));
+            if (length <= 256) cache.Add(piece, ids);
+            output.AddRange(ids);
+        }
+    }
+
+    /// <inheritdoc />
+    public string Decode(ReadOnlySpan<int> ids)
+    {
+        int total = 0;
+        foreach (var id in ids) total += TokenBytes(id).Length;
+        var bytes = new byte[total];
+        int at = 0;
+        foreach (var id in ids) { var b = _tokenBytes[id]; b.CopyTo(bytes, at); at += b.Length; }
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <inheritdoc />
+    public string TokenPiece(int id) => TokenPieceFormatter.Format(TokenBytes(id));
+
+    /// <inheritdoc />
+    public StreamingDecoder CreateStreamingDecoder() => new Utf8StreamingDecoder(TokenBytes);
+
+    /// <summary>A per-thread cache from a word's text to its ids (most words repeat).</summary>
+    private sealed class PieceCache
+    {
+        private const int MaxEntries = 200_000;
+        private readonly Dictionary<string, int[]> _map = new();
+
+        public PieceCache() => Lookup = _map.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; }
+
+        public List<(int Start, int Length)> Pieces { get; } = new();
+
+        public void Add(ReadOnlySpan<char> piece, int[] ids)
+        {
+            if (_map.Count >= MaxEntries) _map.Clear();
+            _map[piece.ToString()] = ids;
+        }
+    }
+}
