@@ -55,8 +55,12 @@ public sealed unsafe partial class Generator
 
             // MLP sub-block: x += Wdown·gelu(Wup·norm2(x) + bup) + bdown.
             for (int i = 0; i < n; i++) InferenceMath.NormalizeRow(b.Norm2, x + (long)i * c, xn + (long)i * c, c);
-            Project(b.Up, xn, hid, n, accumulate: false);
-            InferenceMath.GeluInPlace(hid, n * cfg.MlpWidth);
+            if (n == 1) _matVec.Run(b.Up.Out, b.Up.In, b.Up.Weight, xn, b.Up.Bias, hid, accumulate: false, gelu: true);
+            else
+            {
+                Project(b.Up, xn, hid, n, accumulate: false);
+                Activations.GeluForward(hid, hid, n * cfg.MlpWidth);
+            }
             Project(b.Down, hid, x, n, accumulate: true);
         }
 
@@ -109,8 +113,8 @@ public sealed unsafe partial class Generator
                 int p = p0 + i;
                 var q = new ReadOnlySpan<float>(_state.Qkv.Pointer + (long)i * 3 * c + h * d, d);
                 for (int t = 0; t <= p; t++)
-                    scores[t] = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(keys + (long)t * c + h * d, d)) * scale;
-                InferenceMath.SoftmaxInPlace(scores, p + 1);
+                    scores[t] = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(keys + (long)t * c + h * d, d));
+                Softmax.Row(scores, scores, p + 1, scale);
                 if (_attCapture is not null)
                 {
                     // capture[l, h, p, 0..p] = probabilities (entries above the diagonal stay 0).

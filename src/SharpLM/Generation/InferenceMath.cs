@@ -4,10 +4,10 @@ using SharpLM.Nn;
 namespace SharpLM.Generation;
 
 /// <summary>
-/// The per-row pieces of the inference forward that are not matrix products: the three
-/// normalizations, GELU and a numerically stable softmax. Each works on one row of C
-/// numbers, in place or into a destination, and allocates nothing (the decode loop calls
-/// them once per layer per token).
+/// The per-row pieces of the decode step that are not matrix products: the three
+/// normalizations of one token's vector and GELU of one number. They allocate nothing (the
+/// decode loop calls them once per layer per token; the engine's multi-row kernels in
+/// <c>SharpLM.Kernels</c>, used by prefill, allocate a closure per call).
 /// </summary>
 internal static unsafe class InferenceMath
 {
@@ -44,25 +44,6 @@ internal static unsafe class InferenceMath
         else TensorPrimitives.FusedMultiplyAdd(ys, g, new ReadOnlySpan<float>(norm.Beta, c), ys);
     }
 
-    /// <summary>GELU (tanh approximation, GPT-2's <c>gelu_new</c>) in place over n numbers.</summary>
-    public static void GeluInPlace(float* x, int n)
-    {
-        const float k0 = 0.7978845608028654f, k1 = 0.044715f;
-        for (int i = 0; i < n; i++)
-        {
-            float v = x[i];
-            x[i] = 0.5f * v * (1f + MathF.Tanh(k0 * (v + k1 * v * v * v)));
-        }
-    }
-
-    /// <summary>Softmax in place over n scores: subtract the max, exponentiate, divide by the sum.</summary>
-    public static void SoftmaxInPlace(float* x, int n)
-    {
-        var s = new Span<float>(x, n);
-        float max = TensorPrimitives.Max(s);
-        TensorPrimitives.Subtract(s, max, s);
-        TensorPrimitives.Exp(s, s);
-        float sum = TensorPrimitives.Sum(s);
-        TensorPrimitives.Multiply(s, 1f / sum, s);
-    }
+    /// <summary>GELU (tanh approximation, GPT-2's <c>gelu_new</c>) of one number, for the decode step's fused up-projection.</summary>
+    public static float Gelu(float v) => 0.5f * v * (1f + MathF.Tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
 }
