@@ -11,6 +11,7 @@ public static class Program
     {
         var root = new RootCommand("SharpLM: build, train, inspect and run transformer language models on your CPU, in C#.");
         root.Subcommands.Add(BenchCommand.Create());
+        foreach (var c in new[] { GenerateCommand.Create(), ChatCommand.Create(), NextCommand.Create(), AttentionCommand.Create() }) root.Subcommands.Add(c);
         return root;
     }
 
