@@ -9,6 +9,7 @@ public static class BenchCommand
     public static Command Create()
     {
         var bench = new Command("bench", "Measure speed: run in Release on an otherwise idle machine.");
+        bench.Subcommands.Add(Bench.GemmBench.Create());
         return bench;
     }
 }

@@ -3,8 +3,8 @@ using System.Runtime.Intrinsics;
 namespace SharpLM.Kernels;
 
 /// <summary>
-/// Elementwise nonlinearities of the feed-forward block: GELU (GPT-2's tanh form), SiLU
-/// (LLaMA's gate), tanh (DyT), and their derivatives for backpropagation. Vectorized with
+/// Elementwise nonlinearities of the feed-forward block: GELU (GPT-2's tanh form), SiLU and
+/// SwiGLU (LLaMA's gate), tanh (DyT), exp, and their derivatives for backpropagation. Vectorized with
 /// Vector512/Vector256 and a scalar tail; large arrays are split across threads.
 /// </summary>
 public static unsafe class Activations
@@ -79,6 +79,97 @@ public static unsafe class Activations
             float s = 1f / (1f + MathF.Exp(-2f * u));
             float g = dy[i] * (s + v * s * (1f - s) * (2f * GeluK0 + 6f * GeluK1 * v * v));
             dx[i] = accumulate ? dx[i] + g : g;
+        }
+    }
+
+    /// <summary>SiLU (swish), LLaMA's gate activation: <c>y = x·σ(x)</c>.</summary>
+    public static void SiluForward(float* x, float* y, int n) =>
+        KernelThreads.For(n, (s, e) => SwiGluForwardRange(x, null, y, s, e), MinPerThread);
+
+    /// <summary>SiLU backward: <c>dx (+)= dy·σ(x)·(1 + x·(1 − σ(x)))</c>.</summary>
+    public static void SiluBackward(float* x, float* dy, float* dx, int n, bool accumulate) =>
+        KernelThreads.For(n, (s, e) => SwiGluBackwardRange(x, null, dy, dx, null, s, e, accumulate, false), MinPerThread);
+
+    /// <summary>SwiGLU gate, LLaMA's feed-forward: <c>y = silu(a)·b</c> elementwise.</summary>
+    public static void SwiGluForward(float* a, float* b, float* y, int n) =>
+        KernelThreads.For(n, (s, e) => SwiGluForwardRange(a, b, y, s, e), MinPerThread);
+
+    /// <summary>
+    /// SwiGLU backward: <c>da (+)= dy·b·silu'(a)</c>, <c>db (+)= dy·silu(a)</c>; either of da, db may be null.
+    /// </summary>
+    public static void SwiGluBackward(float* a, float* b, float* dy, float* da, bool accumulateDa, float* db, bool accumulateDb, int n) =>
+        KernelThreads.For(n, (s, e) =>
+        {
+            if (da is not null) SwiGluBackwardRange(a, b, dy, da, null, s, e, accumulateDa, false);
+            if (db is not null) SwiGluBackwardRange(a, null, dy, null, db, s, e, false, accumulateDb);
+        }, MinPerThread);
+
+    /// <summary>Hyperbolic tangent, elementwise (DyT's squashing function).</summary>
+    public static void Tanh(float* x, float* y, int n) =>
+        KernelThreads.For(n, (s, e) => System.Numerics.Tensors.TensorPrimitives.Tanh(new ReadOnlySpan<float>(x + s, e - s), new Span<float>(y + s, e - s)), MinPerThread);
+
+    /// <summary>Exponential, elementwise.</summary>
+    public static void Exp(float* x, float* y, int n) =>
+        KernelThreads.For(n, (s, e) => System.Numerics.Tensors.TensorPrimitives.Exp(new ReadOnlySpan<float>(x + s, e - s), new Span<float>(y + s, e - s)), MinPerThread);
+
+    // y = a·σ(a)·(b or 1)
+    private static void SwiGluForwardRange(float* a, float* b, float* y, int i, int end)
+    {
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= end - 16; i += 16)
+            {
+                var v = Vector512.Load(a + i);
+                var r = v / (Vector512<float>.One + Vector512.Exp(-v));
+                if (b is not null) r *= Vector512.Load(b + i);
+                r.Store(y + i);
+            }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= end - 8; i += 8)
+            {
+                var v = Vector256.Load(a + i);
+                var r = v / (Vector256<float>.One + Vector256.Exp(-v));
+                if (b is not null) r *= Vector256.Load(b + i);
+                r.Store(y + i);
+            }
+        for (; i < end; i++)
+        {
+            float v = a[i], r = v / (1f + MathF.Exp(-v));
+            y[i] = b is null ? r : r * b[i];
+        }
+    }
+
+    // With da: da (+)= dy·(b or 1)·silu'(a). With db: db (+)= dy·silu(a).
+    private static void SwiGluBackwardRange(float* a, float* b, float* dy, float* da, float* db, int i, int end, bool accA, bool accB)
+    {
+        float* dst = da is not null ? da : db;
+        bool acc = da is not null ? accA : accB;
+        bool wantDa = da is not null;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= end - 16; i += 16)
+            {
+                var v = Vector512.Load(a + i);
+                var s = Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-v));
+                var g = Vector512.Load(dy + i) * (wantDa ? s * (Vector512<float>.One + v * (Vector512<float>.One - s)) : v * s);
+                if (wantDa && b is not null) g *= Vector512.Load(b + i);
+                if (acc) g += Vector512.Load(dst + i);
+                g.Store(dst + i);
+            }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= end - 8; i += 8)
+            {
+                var v = Vector256.Load(a + i);
+                var s = Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-v));
+                var g = Vector256.Load(dy + i) * (wantDa ? s * (Vector256<float>.One + v * (Vector256<float>.One - s)) : v * s);
+                if (wantDa && b is not null) g *= Vector256.Load(b + i);
+                if (acc) g += Vector256.Load(dst + i);
+                g.Store(dst + i);
+            }
+        for (; i < end; i++)
+        {
+            float v = a[i], s = 1f / (1f + MathF.Exp(-v));
+            float g = dy[i] * (wantDa ? s * (1f + v * (1f - s)) : v * s);
+            if (wantDa && b is not null) g *= b[i];
+            dst[i] = acc ? dst[i] + g : g;
         }
     }
 }

@@ -6,6 +6,9 @@ namespace SharpLM.Kernels;
 /// products training needs: a linear layer's forward <c>y = x·Wᵀ</c> (NT), the input
 /// gradient <c>dx = dy·W</c> (NN) and the weight gradient <c>dW = dyᵀ·x</c> (TN).
 /// All matrices are row-major; <c>lda/ldb/ldc</c> are row strides in elements.
+/// Large products run the packed, cache-blocked, multi-threaded kernel
+/// (<see cref="GemmBlocked"/>); one-row products (decoding) run the memory-bound
+/// <see cref="Gemv"/>; tiny ones run simple loops.
 /// </summary>
 public static unsafe class Gemm
 {
@@ -16,19 +19,21 @@ public static unsafe class Gemm
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
-        // Reference implementation; replaced by the packed, blocked kernel.
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                float sum = 0;
-                for (int p = 0; p < k; p++)
-                {
-                    float av = transA ? a[(long)p * lda + i] : a[(long)i * lda + p];
-                    float bv = transB ? b[(long)j * ldb + p] : b[(long)p * ldb + j];
-                    sum += av * bv;
-                }
-                c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + sum : sum;
-            }
+        Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate)
+                for (int i = 0; i < m; i++) new Span<float>(c + (nint)i * ldc, n).Clear();
+            return;
+        }
+        if (m == 1 && TryGemv(transA, transB, n, k, a, lda, b, ldb, c, accumulate)) return;
+        if ((long)m * n * k <= GemmSmall.Threshold)
+        {
+            GemmSmall.Run(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            return;
+        }
+        GemmBlocked.Run(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     }
 
     /// <summary>
@@ -39,7 +44,51 @@ public static unsafe class Gemm
     public static void MultiplyBatched(int batch, bool transA, bool transB, int m, int n, int k,
         float* a, int lda, long strideA, float* b, int ldb, long strideB, float* c, int ldc, long strideC, bool accumulate)
     {
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch), $"batch must be ≥ 0, got {batch}");
+        if (batch == 0) return;
+        Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+        if (strideC == 0 && batch > 1)
+            throw new ArgumentException("strideC must not be 0 when batch > 1 (every product needs its own output).", nameof(strideC));
+        // Small matrices (attention's per-head products): one whole product per thread, in batch order.
+        bool perMatrixParallel = batch >= KernelThreads.Count && (long)m * n * k < (1L << 21);
+        if (perMatrixParallel && !KernelWorkerPool.InsideParallel && KernelThreads.Count > 1 && (long)batch * m * n * k >= GemmBlocked.ParallelThreshold)
+        {
+            nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
+            KernelThreads.For(batch, (s, e) =>
+            {
+                for (int i = s; i < e; i++)
+                    Multiply(transA, transB, m, n, k, (float*)pa + i * strideA, lda, (float*)pb + i * strideB, ldb,
+                        (float*)pc + i * strideC, ldc, accumulate);
+            });
+            return;
+        }
         for (int i = 0; i < batch; i++)
             Multiply(transA, transB, m, n, k, a + i * strideA, lda, b + i * strideB, ldb, c + i * strideC, ldc, accumulate);
+    }
+
+    /// <summary>Routes a one-row product (decoding one token) to the bandwidth-bound GEMV kernels.</summary>
+    private static bool TryGemv(bool transA, bool transB, int n, int k, float* a, int lda, float* b, int ldb, float* c, bool accumulate)
+    {
+        // The single row of op(A): contiguous unless A is stored k×1 with a stride.
+        if (transA && lda != 1) return false;
+        if (transB) Gemv.Multiply(n, k, b, ldb, a, c, accumulate);       // y = W·x with W = B [n,k]
+        else Gemv.MultiplyTransposed(n, k, b, ldb, a, c, accumulate);    // y = xᵀ·B with B [k,n]
+        return true;
+    }
+
+    private static void Validate(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc)
+    {
+        if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), $"m must be ≥ 0, got {m}");
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), $"n must be ≥ 0, got {n}");
+        if (k < 0) throw new ArgumentOutOfRangeException(nameof(k), $"k must be ≥ 0, got {k}");
+        int minLda = transA ? m : k, minLdb = transB ? k : n;
+        if (lda < Math.Max(1, minLda)) throw new ArgumentOutOfRangeException(nameof(lda), $"lda must be ≥ {minLda} ({(transA ? "A stored k×m" : "A stored m×k")}), got {lda}");
+        if (ldb < Math.Max(1, minLdb)) throw new ArgumentOutOfRangeException(nameof(ldb), $"ldb must be ≥ {minLdb} ({(transB ? "B stored n×k" : "B stored k×n")}), got {ldb}");
+        if (ldc < Math.Max(1, n)) throw new ArgumentOutOfRangeException(nameof(ldc), $"ldc must be ≥ n = {n}, got {ldc}");
+        if (m > 0 && n > 0)
+        {
+            if (c == null) throw new ArgumentNullException(nameof(c));
+            if (k > 0 && (a == null || b == null)) throw new ArgumentNullException(a == null ? nameof(a) : nameof(b));
+        }
     }
 }

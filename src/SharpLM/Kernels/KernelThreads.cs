@@ -19,18 +19,30 @@ public static class KernelThreads
 
     /// <summary>
     /// Runs <paramref name="body"/>(start, end) over [0, <paramref name="count"/>) split into
-    /// at most <see cref="Count"/> contiguous chunks. Runs inline when one chunk suffices.
+    /// at most <see cref="Count"/> contiguous chunks of at least <paramref name="minPerChunk"/>
+    /// items. The split depends only on the arguments and <see cref="Count"/>; chunks run on a
+    /// persistent worker pool (inline, one after another, when called from inside another
+    /// parallel loop or while the pool is busy with another caller).
     /// </summary>
     public static void For(int count, Action<int, int> body, int minPerChunk = 1)
     {
+        ArgumentNullException.ThrowIfNull(body);
         if (count <= 0) return;
-        int chunks = Math.Min(Count, Math.Max(1, count / Math.Max(1, minPerChunk)));
+        int chunks = ChunkCount(count, minPerChunk);
         if (chunks <= 1) { body(0, count); return; }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        if (KernelWorkerPool.InsideParallel)
         {
-            int start = (int)((long)count * c / chunks);
-            int end = (int)((long)count * (c + 1) / chunks);
-            if (end > start) body(start, end);
-        });
+            for (int c = 0; c < chunks; c++)
+            {
+                int s = KernelWorkerPool.ChunkStart(count, chunks, c), e = KernelWorkerPool.ChunkStart(count, chunks, c + 1);
+                if (e > s) body(s, e);
+            }
+            return;
+        }
+        KernelWorkerPool.Run(count, chunks, body);
     }
+
+    /// <summary>How many chunks <see cref="For"/> cuts <paramref name="count"/> items into.</summary>
+    public static int ChunkCount(int count, int minPerChunk = 1) =>
+        count <= 0 ? 0 : Math.Min(Count, Math.Max(1, count / Math.Max(1, minPerChunk)));
 }
