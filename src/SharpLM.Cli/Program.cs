@@ -11,6 +11,7 @@ public static class Program
     {
         var root = new RootCommand("SharpLM: build, train, inspect and run transformer language models on your CPU, in C#.");
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         return root;
     }
 
