@@ -14,6 +14,9 @@ public static class Program
         root.Subcommands.Add(TokenizerCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         foreach (var c in new[] { GenerateCommand.Create(), ChatCommand.Create(), NextCommand.Create(), AttentionCommand.Create() }) root.Subcommands.Add(c);
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(InfoCommand.Create());
         return root;
     }
 
