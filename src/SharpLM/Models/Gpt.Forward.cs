@@ -77,10 +77,14 @@ public sealed partial class Gpt
         return tape.Embedding(PositionEmbedding.Weight, _positionIds, t);        // [T,C]
     }
 
-    private static Variable ApplyNorm(Tape tape, Norm norm, Variable x) => norm.Kind switch
+    private Variable? _zeroShift;
+
+    private Variable ApplyNorm(Tape tape, Norm norm, Variable x) => norm.Kind switch
     {
         NormKind.LayerNorm => tape.LayerNorm(x, norm.Weight, norm.Bias, norm.Eps),
-        _ => throw new NotSupportedException($"Forward: {norm.Kind} normalization has no training op yet; use LayerNorm."),
+        NormKind.RmsNorm => tape.RmsNorm(x, norm.Weight, norm.Eps),
+        // DyT without bias: β is a constant zero vector.
+        _ => tape.DyT(x, norm.Alpha!, norm.Weight, norm.Bias ?? (_zeroShift ??= new Variable(new Tensor(Config.Width)))),
     };
 
     private static Variable Dropout(Tape tape, Variable x, float p, Rng? rng) =>

@@ -100,3 +100,23 @@ public class GptForwardTests
         Assert.Equal(eval1, eval2);        // no dropout at evaluation
     }
 }
+
+public class GptNormVariantTests
+{
+    [Theory]
+    [InlineData(SharpLM.Nn.NormKind.RmsNorm, true)]
+    [InlineData(SharpLM.Nn.NormKind.DyT, true)]
+    [InlineData(SharpLM.Nn.NormKind.DyT, false)]
+    public void NormVariantsHaveCorrectGradients(SharpLM.Nn.NormKind kind, bool bias)
+    {
+        var config = new GptConfig { VocabSize = 9, BlockSize = 6, Layers = 1, Heads = 2, Width = 8, VocabMultiple = 4, Norm = kind, Bias = bias };
+        var model = new Gpt(config, seed: 1);
+        var rng = new Rng(2);
+        foreach (var p in model.Parameters()) { var s = p.Data.Span; for (int i = 0; i < s.Length; i++) s[i] += 0.05f * (float)rng.NextNormal(); }
+        model.TokenEmbedding.Weight.Data.Span[(9 * 8)..].Clear();
+        int[] ids = [1, 4, 2, 8, 0, 3], targets = [4, 2, 8, 0, 3, 5];
+        var checkedParams = model.NamedParameters().Where(p => p.Name.StartsWith("h.0.ln_1") || p.Name.StartsWith("ln_f") || p.Name == "h.0.mlp.c_fc.weight")
+            .Select(p => { p.Parameter.Name = p.Name; return p.Parameter; }).ToArray();
+        GradCheck.AssertGradients(tape => model.Loss(tape, ids, targets, 1, 6), checkedParams, step: 1e-2f, atol: 1e-3, rtol: 3e-2, maxChecksPerInput: 16);
+    }
+}
