@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SharpLM.Kernels;
@@ -24,6 +25,7 @@ public static unsafe class Activations
     public static void GeluBackward(float* x, float* dy, float* dx, int n, bool accumulate) =>
         KernelThreads.For(n, (s, e) => GeluBackwardRange(x, dy, dx, s, e, accumulate), MinPerThread);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GeluForwardRange(float* x, float* y, int i, int end)
     {
         if (Vector512.IsHardwareAccelerated)
@@ -47,6 +49,7 @@ public static unsafe class Activations
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GeluBackwardRange(float* x, float* dy, float* dx, int i, int end, bool accumulate)
     {
         if (Vector512.IsHardwareAccelerated)
@@ -113,6 +116,7 @@ public static unsafe class Activations
         KernelThreads.For(n, (s, e) => System.Numerics.Tensors.TensorPrimitives.Exp(new ReadOnlySpan<float>(x + s, e - s), new Span<float>(y + s, e - s)), MinPerThread);
 
     // y = a·σ(a)·(b or 1)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SwiGluForwardRange(float* a, float* b, float* y, int i, int end)
     {
         if (Vector512.IsHardwareAccelerated)
@@ -139,6 +143,7 @@ public static unsafe class Activations
     }
 
     // With da: da (+)= dy·(b or 1)·silu'(a). With db: db (+)= dy·silu(a).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SwiGluBackwardRange(float* a, float* b, float* dy, float* da, float* db, int i, int end, bool accA, bool accB)
     {
         float* dst = da is not null ? da : db;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace SharpLM.Kernels;
@@ -56,6 +57,7 @@ public static unsafe class AttentionKernel
     public static int ScratchLength(int tk) => BlockRows * tk;
 
     /// <summary>Forward: fills <c>P</c> (zeros where masked) and <c>O</c>. A query row that may see no key gets O = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in AttentionHead h)
     {
         for (int i0 = 0; i0 < h.Tq; i0 += BlockRows)
@@ -74,6 +76,7 @@ public static unsafe class AttentionKernel
     /// <c>dS = P ⊙ (dP − rowsum(P ⊙ dP))·scale</c>; <c>dQ += dS·K</c>; <c>dK += dSᵀ·Q</c>.
     /// <paramref name="scratch"/> holds <see cref="ScratchLength"/> floats.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in AttentionHead h, float* scratch)
     {
         for (int i0 = 0; i0 < h.Tq; i0 += BlockRows)
@@ -108,6 +111,7 @@ public static unsafe class AttentionKernel
         return Math.Clamp(lim, 0, h.Tk);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaskedSoftmaxRow(in AttentionHead h, int i)
     {
         int lim = Limit(h, i);

@@ -64,6 +64,7 @@ public static unsafe class Gemv
         Fma.IsSupported ? Vector.FusedMultiplyAdd(a, b, c) : a * b + c;
 
     /// <summary>Rows [s,e) of y = W·x. Each row's sum is formed in the same order whether it is done alone or in a group of four.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(int s, int e, int k, float* w, nint ldw, float* x, float* y, bool accumulate)
     {
         int lanes = Vector<float>.Count;
@@ -101,6 +102,7 @@ public static unsafe class Gemv
     }
 
     /// <summary>Columns [j0,j1) of y = xᵀ·B, adding four rows of B per pass over y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns(int j0, int j1, int k, float* b, nint ldb, float* x, float* y, bool accumulate)
     {
         int lanes = Vector<float>.Count;

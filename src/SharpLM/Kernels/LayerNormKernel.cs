@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
@@ -73,6 +74,7 @@ public static unsafe class LayerNormKernel
         TensorPrimitives.Add(t, part, t);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardRows(float* x, float* gamma, float* mean, float* rstd, float* dy,
         float* dx, bool accumulateDx, float* dgamma, float* dbeta, float* xhat, int r0, int r1, int c)
     {
@@ -102,6 +104,7 @@ public static unsafe class LayerNormKernel
     }
 
     /// <summary>Σ (x[i] − m)² over one row, vectorized.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float SumSquaredDeviation(float* x, float m, int c)
     {
         int i = 0;

@@ -57,7 +57,7 @@ internal sealed class BpeMerges
     }
 
     // Short words: keep ids and the rank of each adjacent pair in arrays; find the minimum by a scan.
-    private int[] EncodeShort(ReadOnlySpan<byte> bytes)
+    internal int[] EncodeShort(ReadOnlySpan<byte> bytes)
     {
         int m = bytes.Length;
         Span<int> ids = stackalloc int[m];
@@ -85,7 +85,7 @@ internal sealed class BpeMerges
 
     // Long words (e.g. a megabyte without a space): a linked list plus a min-heap of candidate
     // pairs keyed by (rank, position), so each merge costs O(log n) instead of a rescan.
-    private int[] EncodeLong(ReadOnlySpan<byte> bytes)
+    internal int[] EncodeLong(ReadOnlySpan<byte> bytes)
     {
         int m = bytes.Length;
         var ids = new int[m];

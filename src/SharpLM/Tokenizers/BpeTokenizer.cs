@@ -13,6 +13,9 @@ public sealed class BpeTokenizer : ITokenizer
     private readonly Dictionary<string, int> _specials;
     private readonly HashSet<int> _specialIds;
     private readonly BpeMerges _merges;
+
+    /// <summary>The merge engine (tests compare its short and long paths).</summary>
+    internal BpeMerges MergeEngine => _merges;
     private readonly ThreadLocal<PieceCache> _cache = new(() => new PieceCache());
 
     /// <summary>Creates a tokenizer from each id's bytes, merge rules, a pre-tokenizer and special tokens.</summary>
@@ -86,8 +89,8 @@ public sealed class BpeTokenizer : ITokenizer
     }
 
     /// <summary>
-    /// Encodes a long text on several threads. The text is cut only after a newline that is
-    /// followed by a non-space character, where the pre-tokenizer always starts a new word,
+    /// Encodes a long text on several threads. The text is cut only just after a single newline
+    /// between two non-space characters, where the pre-tokenizer always ends and starts a word,
     /// so the ids equal <see cref="Encode"/>'s exactly.
     /// </summary>
     public int[] EncodeParallel(string text, int threads, bool allowSpecial = false)
@@ -106,7 +109,7 @@ public sealed class BpeTokenizer : ITokenizer
         return all;
     }
 
-    /// <summary>Chunk boundaries (start 0 … end) at "\n" followed by a non-whitespace character.</summary>
+    /// <summary>Chunk boundaries (start 0 … end) just after a "\n" that has a non-whitespace character on both sides.</summary>
     internal static List<int> SafeCuts(string text, int chunks)
     {
         var cuts = new List<int> { 0 };
@@ -115,7 +118,7 @@ public sealed class BpeTokenizer : ITokenizer
         while (pos < text.Length)
         {
             int nl = text.IndexOf('\n', pos);
-            while (nl >= 0 && nl + 1 < text.Length && Gpt2PreTokenizer.IsWhiteSpace(char.IsSurrogate(text[nl + 1]) ? 0 : text[nl + 1]))
+            while (nl >= 0 && nl + 1 < text.Length && !IsSafeCut(text, nl))
                 nl = text.IndexOf('\n', nl + 1);
             if (nl < 0 || nl + 1 >= text.Length) break;
             cuts.Add(nl + 1);
@@ -124,6 +127,13 @@ public sealed class BpeTokenizer : ITokenizer
         cuts.Add(text.Length);
         return cuts;
     }
+
+    // A lone "\n" between two non-space characters: the pattern ends a word after it whether or not
+    // more text follows, and starts a new word at the next character.
+    private static bool IsSafeCut(string text, int nl) =>
+        nl > 0 && !IsSpaceAt(text, nl - 1) && !IsSpaceAt(text, nl + 1);
+
+    private static bool IsSpaceAt(string text, int i) => !char.IsSurrogate(text[i]) && Gpt2PreTokenizer.IsWhiteSpace(text[i]);
 
     private void EncodeOrdinary(ReadOnlySpan<char> text, List<int> output)
     {
