@@ -13,7 +13,7 @@ public static class TiktokenRankFile
     public static BpeTokenizer Load(string path, IReadOnlyDictionary<string, int>? specialTokens = null, string? pattern = null)
     {
         var tokens = new List<byte[]?>();
-        var byText = new Dictionary<string, int>(StringComparer.Ordinal);
+        var byText = new Dictionary<string, int>(); // default comparer: fast non-randomized hashing for span lookups
         int lineNo = 0;
         foreach (var line in File.ReadLines(path))
         {
