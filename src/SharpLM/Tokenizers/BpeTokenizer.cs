@@ -90,12 +90,12 @@ public sealed class BpeTokenizer : ITokenizer
         {
             if (!value) { _wholeWords = null; return; }
             var map = new Dictionary<string, int>(StringComparer.Ordinal);
-            var strict = new UTF8Encoding(false, true);
             for (int id = 0; id < _tokenBytes.Length; id++)
             {
-                if (_specialIds.Contains(id) || _tokenBytes[id].Length == 0) continue;
-                try { map.TryAdd(strict.GetString(_tokenBytes[id]), id); }
-                catch (DecoderFallbackException) { } // not whole characters: never a whole word
+                var bytes = _tokenBytes[id];
+                // Tokens that are not whole characters can never be a whole word.
+                if (_specialIds.Contains(id) || bytes.Length == 0 || !System.Text.Unicode.Utf8.IsValid(bytes)) continue;
+                map.TryAdd(Encoding.UTF8.GetString(bytes), id);
             }
             _wholeWords = map.GetAlternateLookup<ReadOnlySpan<char>>();
         }
@@ -131,7 +131,9 @@ public sealed class BpeTokenizer : ITokenizer
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1");
         bool specialsSafe = !allowSpecial || _specials.Keys.All(s => !s.Contains('\n'));
         var cuts = SafeCuts(text, threads * 4);
-        if (threads == 1 || cuts.Count <= 2 || !specialsSafe) return Encode(text, allowSpecial);
+        // The cut rule is proven for the GPT-2 and cl100k patterns only; other patterns run sequentially.
+        bool patternSafe = PreTokenizer.Pattern is PreTokenizer.Gpt2Pattern or PreTokenizer.Cl100kPattern;
+        if (threads == 1 || cuts.Count <= 2 || !specialsSafe || !patternSafe) return Encode(text, allowSpecial);
         var parts = new int[cuts.Count - 1][];
         Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
         {
