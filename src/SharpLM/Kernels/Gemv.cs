@@ -33,8 +33,9 @@ public static unsafe class Gemv
             Rows(0, n, k, w, ldw, x, y, accumulate);
             return;
         }
-        nint pw = (nint)w, px = (nint)x, py = (nint)y;
-        KernelThreads.For(n, (s, e) => Rows(s, e, k, (float*)pw, ldw, (float*)px, (float*)py, accumulate), minRows);
+        var job = _rowsJob ??= new RowsJob();
+        job.W = w; job.X = x; job.Y = y; job.K = k; job.Ldw = ldw; job.Accumulate = accumulate;
+        KernelThreads.For(n, job.Body, minRows);
     }
 
     /// <summary>
@@ -55,9 +56,31 @@ public static unsafe class Gemv
             Columns(0, n, k, b, ldb, x, y, accumulate);
             return;
         }
-        nint pb = (nint)b, px = (nint)x, py = (nint)y;
-        KernelThreads.For(blocks, (s, e) =>
-            Columns(s * ColumnBlock, Math.Min(n, e * ColumnBlock), k, (float*)pb, ldb, (float*)px, (float*)py, accumulate), minBlocks);
+        var job = _columnsJob ??= new ColumnsJob();
+        job.B = b; job.X = x; job.Y = y; job.N = n; job.K = k; job.Ldb = ldb; job.Accumulate = accumulate;
+        KernelThreads.For(blocks, job.Body, minBlocks);
+    }
+
+    // Per-calling-thread argument holders with a cached delegate, so that decoding a token allocates nothing.
+    [ThreadStatic] private static RowsJob? _rowsJob;
+    [ThreadStatic] private static ColumnsJob? _columnsJob;
+
+    private sealed class RowsJob
+    {
+        public float* W, X, Y;
+        public int K, Ldw;
+        public bool Accumulate;
+        public readonly Action<int, int> Body;
+        public RowsJob() => Body = (s, e) => Rows(s, e, K, W, Ldw, X, Y, Accumulate);
+    }
+
+    private sealed class ColumnsJob
+    {
+        public float* B, X, Y;
+        public int N, K, Ldb;
+        public bool Accumulate;
+        public readonly Action<int, int> Body;
+        public ColumnsJob() => Body = (s, e) => Columns(s * ColumnBlock, Math.Min(N, e * ColumnBlock), K, B, Ldb, X, Y, Accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
