@@ -29,6 +29,12 @@ public sealed class Tape
     /// <summary>A buffer of the given shape from the pool (valid until <see cref="Reset"/>).</summary>
     public Tensor NewTensor(int[] shape, bool zero = false) => _pool.Rent(shape, zero);
 
+    /// <summary>How many buffers the pool has had to allocate since the tape was created (steady-state training adds none).</summary>
+    public int PoolAllocations => _pool.Allocations;
+
+    /// <summary>Wraps a batch's input data (no gradient) so ops can take it; same as <see cref="Constant"/>.</summary>
+    public Variable Input(Tensor value) => new(value, requiresGrad: false);
+
     /// <summary>Wraps a non-trainable input (token ids as floats, masks, targets).</summary>
     public Variable Constant(Tensor value) => new(value, requiresGrad: false);
 
@@ -57,6 +63,17 @@ public sealed class Tape
         if (!loss.RequiresGrad)
             throw new InvalidOperationException("Backward: the loss does not depend on any parameter that requires a gradient (or the tape is not recording).");
         loss.GradOrZeros(this).Span.Fill(1f);
+        BackwardFrom(loss);
+    }
+
+    /// <summary>
+    /// Runs the recorded backward steps when the caller has already set the output's gradient
+    /// (<paramref name="output"/>.Grad), e.g. to backpropagate a non-scalar output or in benchmarks.
+    /// </summary>
+    public void BackwardFrom(Variable output)
+    {
+        if (output.Grad is null)
+            throw new InvalidOperationException("BackwardFrom: set the output's gradient first (GradOrZeros, then fill it).");
         for (int i = _backward.Count - 1; i >= 0; i--) _backward[i]();
     }
 

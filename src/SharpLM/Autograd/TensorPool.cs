@@ -11,6 +11,9 @@ internal sealed class TensorPool
     private readonly Dictionary<int, Stack<Tensor>> _free = new();
     private readonly List<Tensor> _rented = new();
 
+    /// <summary>How many buffers this pool has allocated (not reused) so far.</summary>
+    public int Allocations { get; private set; }
+
     public Tensor Rent(int[] shape, bool zero)
     {
         long n = 1;
@@ -22,7 +25,7 @@ internal sealed class TensorPool
             storage = stack.Pop();
             if (zero) storage.Clear();
         }
-        else storage = new Tensor(length);
+        else { storage = new Tensor(length); Allocations++; }
         _rented.Add(storage);
         return storage.Reshape(shape);
     }

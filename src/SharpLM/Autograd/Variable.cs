@@ -44,6 +44,22 @@ public sealed class Variable
         return Grad;
     }
 
+    /// <summary>
+    /// The gradient buffer for an op's backward to write into. <paramref name="accumulate"/>
+    /// is true when it already holds a gradient (add to it); false when it is fresh and
+    /// uninitialized (the caller must overwrite every element). Saves a zero-fill per op.
+    /// </summary>
+    public Tensor GradBuffer(Tape tape, out bool accumulate)
+    {
+        if (Grad is not null) { accumulate = true; return Grad; }
+        accumulate = false;
+        Grad = IsLeaf ? new Tensor(Data.ShapeArray) : tape.NewTensor(Data.ShapeArray);
+        return Grad;
+    }
+
+    /// <summary>Sets the gradient to zero, keeping its buffer (call on parameters before each training step).</summary>
+    public void ZeroGrad() => Grad?.Clear();
+
     /// <summary>True for variables not produced by an op on a tape (parameters, inputs).</summary>
     public bool IsLeaf { get; internal set; } = true;
 

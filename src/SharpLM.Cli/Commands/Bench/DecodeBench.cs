@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using SharpLM.Generation;
+using SharpLM.Kernels;
+using SharpLM.Models;
+using SharpLM.Tensors;
+
+namespace SharpLM.Cli.Commands.Bench;
+
+/// <summary>
+/// <c>sharplm bench decode</c>: inference speed of a model preset on random weights: prefill
+/// tokens/s (the prompt in one batched pass) and decode tokens/s (one token at a time over
+/// the KV cache, greedy), each the median of several runs.
+/// </summary>
+public static class DecodeBench
+{
+    /// <summary>Creates the <c>decode</c> sub-command.</summary>
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset") { Description = "Model size: " + string.Join(", ", GptConfig.PresetNames), DefaultValueFactory = _ => "gpt2" };
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length prefilled in one pass.", DefaultValueFactory = _ => 128 };
+        var newTokens = new Option<int>("--new-tokens") { Description = "Tokens decoded one at a time after the prompt.", DefaultValueFactory = _ => 128 };
+        var threads = new Option<int>("--threads") { Description = "Kernel threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var repeat = new Option<int>("--repeat") { Description = "Timed runs; the median is reported.", DefaultValueFactory = _ => 3 };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line instead of text." };
+        var cmd = new Command("decode", "Prefill and decode tokens/s of a preset on random weights (KV cache, fp32).");
+        foreach (var o in new Option[] { preset, promptTokens, newTokens, threads, repeat, json }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            Run(pr.GetValue(preset)!, pr.GetValue(promptTokens), pr.GetValue(newTokens), pr.GetValue(threads), pr.GetValue(repeat), pr.GetValue(json));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static void Run(string presetName, int promptTokens, int newTokens, int threads, int repeat, bool json)
+    {
+        GptConfig config;
+        try { config = GptConfig.Preset(presetName); }
+        catch (ArgumentException e) { throw new CliException($"--preset: {e.Message}"); }
+        if (threads < 1) throw new CliException($"--threads must be ≥ 1, got {threads}");
+        if (repeat < 1) throw new CliException($"--repeat must be ≥ 1, got {repeat}");
+        if (promptTokens < 1) throw new CliException($"--prompt-tokens must be ≥ 1, got {promptTokens}");
+        if (newTokens < 1) throw new CliException($"--new-tokens must be ≥ 1, got {newTokens}");
+        if (promptTokens + newTokens > config.BlockSize)
+            throw new CliException($"--prompt-tokens + --new-tokens = {promptTokens + newTokens} exceeds the {presetName} context of {config.BlockSize}");
+        KernelThreads.Count = threads;
+
+        if (!json) Console.Error.WriteLine($"building {presetName} with random weights…");
+        var model = new Gpt(config, seed: 1);
+        var generator = new Generator(model, new GeneratorOptions { PrefillChunk = promptTokens });
+        var sampler = new Sampler(config.VocabSize, SamplerOptions.Greedy);
+        var rng = new Rng(7);
+        var prompt = new int[promptTokens];
+        for (int i = 0; i < prompt.Length; i++) prompt[i] = rng.NextInt(config.VocabSize);
+
+        var prefill = new double[repeat];
+        var decode = new double[repeat];
+        for (int r = -1; r < repeat; r++) // run -1 warms up (JIT, caches)
+        {
+            generator.Reset();
+            var sw = Stopwatch.StartNew();
+            int next = sampler.Sample(generator.Prefill(prompt), generator.Tokens);
+            double prefillSeconds = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            for (int i = 0; i < newTokens; i++) next = sampler.Sample(generator.Decode(next), generator.Tokens);
+            double decodeSeconds = sw.Elapsed.TotalSeconds;
+            if (r < 0) continue;
+            prefill[r] = promptTokens / prefillSeconds;
+            decode[r] = newTokens / decodeSeconds;
+            if (!json) Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "run {0}: prefill {1:F1} tok/s, decode {2:F1} tok/s", r + 1, prefill[r], decode[r]));
+        }
+        Array.Sort(prefill);
+        Array.Sort(decode);
+        double prefillMedian = prefill[repeat / 2], decodeMedian = decode[repeat / 2];
+        var inv = CultureInfo.InvariantCulture;
+        if (json)
+            Console.WriteLine(string.Format(inv, "{{\"bench\":\"decode\",\"preset\":\"{0}\",\"prompt_tokens\":{1},\"new_tokens\":{2},\"prefill_tok_s\":{3:F1},\"decode_tok_s\":{4:F1},\"threads\":{5}}}",
+                presetName, promptTokens, newTokens, prefillMedian, decodeMedian, threads));
+        else
+        {
+            double weightBytes = 4.0 * model.ParameterCount();
+            Console.WriteLine(string.Format(inv, "{0}: prefill {1:F1} tok/s ({2} tokens), decode {3:F1} tok/s ({4} tokens, {5:F1} GB/s of weights), {6} thread(s), median of {7}",
+                presetName, prefillMedian, promptTokens, decodeMedian, newTokens, decodeMedian * weightBytes / 1e9, threads, repeat));
+        }
+    }
+}

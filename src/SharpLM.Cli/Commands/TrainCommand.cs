@@ -1,0 +1,125 @@
+using System.CommandLine;
+using SharpLM.Kernels;
+using SharpLM.Models;
+using SharpLM.Tokenizers;
+using SharpLM.Training;
+
+namespace SharpLM.Cli.Commands;
+
+/// <summary>
+/// <c>sharplm train</c>: trains a GPT on your text — tokenizer, model size, optimizer and
+/// schedule from the options — with a live progress display, <c>metrics.jsonl</c>,
+/// <c>loss.svg</c> and a resumable checkpoint in the run folder.
+/// </summary>
+public static class TrainCommand
+{
+    /// <summary>Creates the <c>train</c> command.</summary>
+    public static Command Create()
+    {
+        var data = new Option<string?>("--data") { Description = "Text file, or folder of text files, to train on (the last --val-fraction is validation)." };
+        var tokenizer = new Option<string>("--tokenizer") { Description = "char, bpe:<vocab size> (trained on the data), or a tokenizer.json / folder.", DefaultValueFactory = _ => "char" };
+        var preset = new Option<string>("--preset") { Description = $"Model size preset: {string.Join(", ", GptConfig.PresetNames)}.", DefaultValueFactory = _ => "tiny" };
+        var layers = new Option<int?>("--layers") { Description = "Transformer blocks (L); overrides the preset." };
+        var heads = new Option<int?>("--heads") { Description = "Attention heads (H); overrides the preset." };
+        var width = new Option<int?>("--width") { Description = "Model width (C); overrides the preset." };
+        var blockSize = new Option<int?>("--block-size") { Description = "Context length T (default: the preset's)." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Sequences per micro-batch (B).", DefaultValueFactory = _ => 12 };
+        var gradAccum = new Option<int>("--grad-accum") { Description = "Micro-batches per optimizer step.", DefaultValueFactory = _ => 1 };
+        var lr = new Option<float>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3f };
+        var minLr = new Option<float?>("--min-lr") { Description = "Final learning rate of the cosine decay (default lr/10)." };
+        var warmup = new Option<int>("--warmup") { Description = "Linear warmup steps.", DefaultValueFactory = _ => 100 };
+        var maxSteps = new Option<int>("--max-steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => 2000 };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate on validation data every N steps (and at the end).", DefaultValueFactory = _ => 250 };
+        var evalBatches = new Option<int>("--eval-batches") { Description = "Batches per evaluation.", DefaultValueFactory = _ => 20 };
+        var saveEvery = new Option<int>("--save-every") { Description = "Save a checkpoint every N steps (0: at the end and on Ctrl+C only).", DefaultValueFactory = _ => 0 };
+        var dropout = new Option<float>("--dropout") { Description = "Dropout probability.", DefaultValueFactory = _ => 0f };
+        var weightDecay = new Option<float>("--weight-decay") { Description = "AdamW weight decay (matrices only).", DefaultValueFactory = _ => 0.1f };
+        var beta1 = new Option<float>("--beta1") { Description = "AdamW β1.", DefaultValueFactory = _ => 0.9f };
+        var beta2 = new Option<float>("--beta2") { Description = "AdamW β2.", DefaultValueFactory = _ => 0.99f };
+        var clip = new Option<float>("--clip") { Description = "Clip the gradient's global norm to this (0: off).", DefaultValueFactory = _ => 1f };
+        var noBias = new Option<bool>("--no-bias") { Description = "No bias terms in linear layers and norms." };
+        var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of the data, at its end, held out for validation.", DefaultValueFactory = _ => 0.1 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of initialization, batches and dropout.", DefaultValueFactory = _ => 1337UL };
+        var threads = new Option<int>("--threads") { Description = "CPU threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var output = new Option<string?>("--out") { Description = "Run folder (e.g. runs/shakespeare)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (its saved settings are used)." };
+
+        var cmd = new Command("train", "Train a GPT on your text: progress display, metrics.jsonl, loss.svg and a resumable checkpoint.");
+        foreach (var o in new Option[] { data, tokenizer, preset, layers, heads, width, blockSize, batchSize, gradAccum, lr, minLr, warmup, maxSteps,
+                     evalEvery, evalBatches, saveEvery, dropout, weightDecay, beta1, beta2, clip, noBias, valFraction, seed, threads, output, resume })
+            cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            string outDir = pr.GetValue(output) ?? throw new CliException("--out is required: the run folder, e.g. --out runs/mymodel.");
+            string dataPath = pr.GetValue(data) ?? throw new CliException("--data is required: a text file or a folder of text files.");
+            int threadCount = pr.GetValue(threads);
+            if (threadCount < 1) throw new CliException($"--threads must be ≥ 1, got {threadCount}.");
+            KernelThreads.Count = threadCount;
+            try
+            {
+                TrainingRun run;
+                if (pr.GetValue(resume))
+                {
+                    run = TrainingRun.Resume(outDir, tok => (tok.Encode(TextCorpus.Read(dataPath)), dataPath));
+                    Console.WriteLine($"resuming {outDir} at step {run.Trainer.Step}/{run.Trainer.Options.MaxSteps}");
+                }
+                else
+                {
+                    var baseConfig = GptConfig.Preset(pr.GetValue(preset)!);
+                    float maxLr = pr.GetValue(lr);
+                    var options = new TrainingOptions
+                    {
+                        BatchSize = pr.GetValue(batchSize), BlockSize = pr.GetValue(blockSize) ?? baseConfig.BlockSize,
+                        GradAccumSteps = pr.GetValue(gradAccum), LearningRate = maxLr, MinLearningRate = pr.GetValue(minLr) ?? maxLr / 10,
+                        WarmupSteps = pr.GetValue(warmup), MaxSteps = pr.GetValue(maxSteps), EvalEvery = pr.GetValue(evalEvery),
+                        EvalBatches = pr.GetValue(evalBatches), SaveEvery = pr.GetValue(saveEvery), WeightDecay = pr.GetValue(weightDecay),
+                        Beta1 = pr.GetValue(beta1), Beta2 = pr.GetValue(beta2), GradClip = pr.GetValue(clip), Seed = pr.GetValue(seed),
+                    }.Validate();
+                    string text = TextCorpus.Read(dataPath);
+                    Console.WriteLine($"data: {dataPath} ({text.Length:N0} characters)");
+                    var tok = TokenizerSpec.Create(pr.GetValue(tokenizer)!, text);
+                    var tokens = tok.Encode(text);
+                    var config = (baseConfig with
+                    {
+                        VocabSize = tok.VocabSize,
+                        Layers = pr.GetValue(layers) ?? baseConfig.Layers,
+                        Heads = pr.GetValue(heads) ?? baseConfig.Heads,
+                        Width = pr.GetValue(width) ?? baseConfig.Width,
+                        BlockSize = options.BlockSize,
+                        Dropout = pr.GetValue(dropout),
+                        Bias = !pr.GetValue(noBias),
+                    }).Validate();
+                    var model = new Gpt(config, pr.GetValue(seed));
+                    run = TrainingRun.Start(outDir, model, tok, tokens, pr.GetValue(valFraction), options, dataPath);
+                    Describe(run, tok, tokens.Length);
+                }
+                var outcome = TrainProgressDisplay.Run(run, $"training {Path.GetFileName(Path.GetFullPath(outDir))}");
+                Summarize(run, outcome);
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or TokenizerFormatException)
+            {
+                throw new CliException(e.Message);
+            }
+        });
+        return cmd;
+    }
+
+    /// <summary>Prints the run's model, data and budget before training starts.</summary>
+    internal static void Describe(TrainingRun run, ITokenizer tokenizer, int tokenCount)
+    {
+        var c = run.Trainer.Model.Config;
+        var o = run.Trainer.Options;
+        Console.WriteLine($"tokenizer: {tokenizer.Kind}, {tokenizer.VocabSize:N0} ids; {tokenCount:N0} tokens (train {run.Trainer.Data.Train.Length:N0}, validation {run.Trainer.Data.Validation.Length:N0})");
+        Console.WriteLine($"model: {c.Layers} layers, {c.Heads} heads, width {c.Width}, context {c.BlockSize}, {run.Trainer.Model.ParameterCount():N0} parameters");
+        Console.WriteLine($"training: {o.MaxSteps:N0} steps × {run.Trainer.TokensPerStep:N0} tokens, lr {o.LearningRate:G3} → {o.MinLearningRate:G3}, warmup {o.WarmupSteps}, {KernelThreads.Count} threads");
+    }
+
+    /// <summary>Prints how the run ended and where its files are.</summary>
+    internal static void Summarize(TrainingRun run, TrainingOutcome outcome)
+    {
+        if (outcome.FirstValLoss is { } first) Console.WriteLine($"val loss before training: {first:F4}");
+        if (outcome.LastValLoss is { } last) Console.WriteLine($"val loss at step {outcome.FinalStep}: {last:F4} (perplexity {Math.Exp(last):F2})");
+        Console.WriteLine($"time: {outcome.ElapsedSeconds:F1} s; saved to {run.Directory} (model.safetensors, config.json, tokenizer.json, metrics.jsonl, loss.svg)");
+    }
+}

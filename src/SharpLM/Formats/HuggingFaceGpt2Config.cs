@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace SharpLM.Formats;
+
+/// <summary>
+/// The <c>config.json</c> that Hugging Face's GPT-2 (<c>GPT2LMHeadModel</c>) uses to describe
+/// a model's shape, with GPT-2's key names (<c>n_embd</c>, <c>n_layer</c>, …), plus a
+/// <c>"sharplm"</c> object for the choices GPT-2 cannot express (sinusoidal positions,
+/// other norms, no bias, vocabulary padding). Numbers only; the model code maps them.
+/// </summary>
+public sealed record HuggingFaceGpt2Config
+{
+    /// <summary><c>vocab_size</c>: number of distinct tokens (V, unpadded).</summary>
+    public int VocabSize { get; init; } = 50257;
+    /// <summary><c>n_positions</c> (also written as <c>n_ctx</c>): the context length.</summary>
+    public int Positions { get; init; } = 1024;
+    /// <summary><c>n_embd</c>: the model width C.</summary>
+    public int Width { get; init; } = 768;
+    /// <summary><c>n_layer</c>: number of transformer blocks L.</summary>
+    public int Layers { get; init; } = 12;
+    /// <summary><c>n_head</c>: number of attention heads H.</summary>
+    public int Heads { get; init; } = 12;
+    /// <summary><c>n_inner</c>: MLP hidden width, null meaning 4·C.</summary>
+    public int? Inner { get; init; }
+    /// <summary><c>activation_function</c>: the MLP nonlinearity (<c>gelu_new</c> is GELU's tanh approximation).</summary>
+    public string ActivationFunction { get; init; } = "gelu_new";
+    /// <summary><c>layer_norm_epsilon</c>: the norms' epsilon.</summary>
+    public float LayerNormEpsilon { get; init; } = 1e-5f;
+    /// <summary><c>initializer_range</c>: standard deviation of the weight initialization.</summary>
+    public float InitializerRange { get; init; } = 0.02f;
+    /// <summary><c>resid_pdrop</c>: dropout on residual branches.</summary>
+    public float ResidPdrop { get; init; } = 0.1f;
+    /// <summary><c>embd_pdrop</c>: dropout on the embeddings.</summary>
+    public float EmbdPdrop { get; init; } = 0.1f;
+    /// <summary><c>attn_pdrop</c>: dropout on attention weights.</summary>
+    public float AttnPdrop { get; init; } = 0.1f;
+    /// <summary><c>tie_word_embeddings</c>: whether the LM head reuses <c>wte</c>.</summary>
+    public bool TieWordEmbeddings { get; init; } = true;
+    /// <summary><c>bos_token_id</c>, or null when unknown.</summary>
+    public int? BosTokenId { get; init; }
+    /// <summary><c>eos_token_id</c>, or null when unknown.</summary>
+    public int? EosTokenId { get; init; }
+    /// <summary><c>sharplm.positions</c>: <c>learned</c> (GPT-2's <c>wpe</c>) or <c>sinusoidal</c>.</summary>
+    public string PositionKind { get; init; } = "learned";
+    /// <summary><c>sharplm.norm</c>: <c>layernorm</c>, <c>rmsnorm</c> or <c>dyt</c>.</summary>
+    public string NormKind { get; init; } = "layernorm";
+    /// <summary><c>sharplm.bias</c>: whether linear layers and norms have biases.</summary>
+    public bool Bias { get; init; } = true;
+    /// <summary><c>sharplm.vocab_multiple</c>: the in-memory vocabulary padding multiple (the file always holds V rows).</summary>
+    public int VocabMultiple { get; init; } = 64;
+
+    /// <summary>The JSON text, in Hugging Face's key names, indented.</summary>
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("model_type", "gpt2");
+            w.WriteStartArray("architectures");
+            w.WriteStringValue("GPT2LMHeadModel");
+            w.WriteEndArray();
+            w.WriteNumber("vocab_size", VocabSize);
+            w.WriteNumber("n_positions", Positions);
+            w.WriteNumber("n_ctx", Positions);
+            w.WriteNumber("n_embd", Width);
+            w.WriteNumber("n_layer", Layers);
+            w.WriteNumber("n_head", Heads);
+            if (Inner is { } inner) w.WriteNumber("n_inner", inner); else w.WriteNull("n_inner");
+            w.WriteString("activation_function", ActivationFunction);
+            WriteFloat(w, "layer_norm_epsilon", LayerNormEpsilon);
+            WriteFloat(w, "initializer_range", InitializerRange);
+            WriteFloat(w, "resid_pdrop", ResidPdrop);
+            WriteFloat(w, "embd_pdrop", EmbdPdrop);
+            WriteFloat(w, "attn_pdrop", AttnPdrop);
+            w.WriteBoolean("tie_word_embeddings", TieWordEmbeddings);
+            if (BosTokenId is { } bos) w.WriteNumber("bos_token_id", bos); else w.WriteNull("bos_token_id");
+            if (EosTokenId is { } eos) w.WriteNumber("eos_token_id", eos); else w.WriteNull("eos_token_id");
+            w.WriteBoolean("scale_attn_weights", true);
+            w.WriteBoolean("use_cache", true);
+            w.WriteString("torch_dtype", "float32");
+            w.WriteStartObject("sharplm");
+            w.WriteString("positions", PositionKind);
+            w.WriteString("norm", NormKind);
+            w.WriteBoolean("bias", Bias);
+            w.WriteNumber("vocab_multiple", VocabMultiple);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    /// <summary>Writes <c>config.json</c> atomically (temporary name, then rename).</summary>
+    public void Write(string path) => AtomicFile.WriteAllText(path, ToJson());
+
+    /// <summary>Reads a GPT-2 <c>config.json</c> (Hugging Face's or ours); errors name the file and key.</summary>
+    public static HuggingFaceGpt2Config Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"model config '{path}' does not exist.", path);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses the JSON text of a GPT-2 config; <paramref name="path"/> is used in error messages.</summary>
+    public static HuggingFaceGpt2Config Parse(string json, string path)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json); }
+        catch (JsonException e) { throw Bad(path, $"is not valid JSON ({e.Message})"); }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw Bad(path, "is not a JSON object");
+            string? modelType = OptString(root, "model_type", path);
+            if (modelType is not null && modelType != "gpt2")
+                throw Bad(path, $"has model_type '{modelType}', expected 'gpt2'");
+            var d = new HuggingFaceGpt2Config();
+            int positions = OptInt(root, "n_positions", path) ?? OptInt(root, "n_ctx", path) ?? throw Bad(path, "has no 'n_positions' (context length)");
+            var config = d with
+            {
+                VocabSize = OptInt(root, "vocab_size", path) ?? throw Bad(path, "has no 'vocab_size'"),
+                Positions = positions,
+                Width = OptInt(root, "n_embd", path) ?? throw Bad(path, "has no 'n_embd' (width)"),
+                Layers = OptInt(root, "n_layer", path) ?? throw Bad(path, "has no 'n_layer'"),
+                Heads = OptInt(root, "n_head", path) ?? throw Bad(path, "has no 'n_head'"),
+                Inner = OptInt(root, "n_inner", path),
+                ActivationFunction = OptString(root, "activation_function", path) ?? d.ActivationFunction,
+                LayerNormEpsilon = OptFloat(root, "layer_norm_epsilon", path) ?? d.LayerNormEpsilon,
+                InitializerRange = OptFloat(root, "initializer_range", path) ?? d.InitializerRange,
+                ResidPdrop = OptFloat(root, "resid_pdrop", path) ?? d.ResidPdrop,
+                EmbdPdrop = OptFloat(root, "embd_pdrop", path) ?? d.EmbdPdrop,
+                AttnPdrop = OptFloat(root, "attn_pdrop", path) ?? d.AttnPdrop,
+                TieWordEmbeddings = OptBool(root, "tie_word_embeddings", path) ?? true,
+                BosTokenId = OptInt(root, "bos_token_id", path),
+                EosTokenId = OptInt(root, "eos_token_id", path),
+            };
+            if (root.TryGetProperty("sharplm", out var extra) && extra.ValueKind != JsonValueKind.Null)
+            {
+                if (extra.ValueKind != JsonValueKind.Object) throw Bad(path, "key 'sharplm' must be an object");
+                string where = path + " (sharplm)";
+                config = config with
+                {
+                    PositionKind = OptString(extra, "positions", where) ?? d.PositionKind,
+                    NormKind = OptString(extra, "norm", where) ?? d.NormKind,
+                    Bias = OptBool(extra, "bias", where) ?? d.Bias,
+                    VocabMultiple = OptInt(extra, "vocab_multiple", where) ?? d.VocabMultiple,
+                };
+            }
+            return config;
+        }
+    }
+
+    private static void WriteFloat(Utf8JsonWriter w, string key, float value)
+    {
+        // The shortest text that reads back to the same float, so configs round-trip bit-exactly.
+        w.WritePropertyName(key);
+        w.WriteRawValue(value.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e"));
+    }
+
+    private static bool Absent(JsonElement root, string key, out JsonElement value) =>
+        !root.TryGetProperty(key, out value) || value.ValueKind == JsonValueKind.Null;
+
+    private static int? OptInt(JsonElement root, string key, string path)
+    {
+        if (Absent(root, key, out var v)) return null;
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int i)) throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected an integer");
+        return i;
+    }
+
+    private static float? OptFloat(JsonElement root, string key, string path)
+    {
+        if (Absent(root, key, out var v)) return null;
+        if (v.ValueKind != JsonValueKind.Number || !float.TryParse(v.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out float f))
+            throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected a number");
+        return f;
+    }
+
+    private static bool? OptBool(JsonElement root, string key, string path)
+    {
+        if (Absent(root, key, out var v)) return null;
+        if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected true or false");
+        return v.GetBoolean();
+    }
+
+    private static string? OptString(JsonElement root, string key, string path)
+    {
+        if (Absent(root, key, out var v)) return null;
+        if (v.ValueKind != JsonValueKind.String) throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected a string");
+        return v.GetString();
+    }
+
+    private static InvalidDataException Bad(string path, string what) => new($"model config '{path}' {what}.");
+}

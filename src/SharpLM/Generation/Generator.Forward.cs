@@ -1,0 +1,132 @@
+using System.Numerics.Tensors;
+using SharpLM.Kernels;
+
+namespace SharpLM.Generation;
+
+/// <summary>The inference forward pass over the KV cache (no autograd tape, no allocation).</summary>
+public sealed unsafe partial class Generator
+{
+    // Work description for the parallel attention callback (set before each call, so the
+    // delegate is created once and the decode loop allocates nothing).
+    private int _attLayer, _attStart, _attCount;
+    private float* _attCapture;
+    private int _attCaptureStride;
+    private readonly Action<int, int> _attendHeads;
+    private readonly DecodeMatVec _matVec = new();
+
+    /// <summary>
+    /// Runs <paramref name="n"/> tokens (already in <c>_tokens</c> at positions p0 … p0+n−1)
+    /// through every layer, appending their keys and values to the cache, and leaves the last
+    /// token's logits in the state. n = 1 is the decode step (matrix-vector products); n &gt; 1
+    /// is a prefill chunk (matrix-matrix products, causal attention against the cache).
+    /// </summary>
+    private void Forward(int p0, int n, float* capture, int captureStride)
+    {
+        var cfg = _config;
+        int c = cfg.Width;
+        float* x = _state.Residual.Pointer, xn = _state.Normed.Pointer, qkv = _state.Qkv.Pointer;
+        float* att = _state.AttentionOutput.Pointer, hid = _state.Hidden.Pointer;
+
+        // Embedding: token vector + position vector, x[i] = wte[id] + wpe[p0+i].
+        for (int i = 0; i < n; i++)
+        {
+            var tok = new ReadOnlySpan<float>(_weights.TokenEmbedding + (long)_tokens[p0 + i] * c, c);
+            var pos = new ReadOnlySpan<float>(_weights.Positions + (long)(p0 + i) * c, c);
+            TensorPrimitives.Add(tok, pos, new Span<float>(x + (long)i * c, c));
+        }
+
+        for (int l = 0; l < cfg.Layers; l++)
+        {
+            ref readonly var b = ref _weights.Blocks[l];
+            // Attention sub-block: x += Wo·attend(q, Kcache, Vcache) + bo, with q,k,v = Wqkv·norm1(x) + b.
+            for (int i = 0; i < n; i++) InferenceMath.NormalizeRow(b.Norm1, x + (long)i * c, xn + (long)i * c, c);
+            Project(b.Qkv, xn, qkv, n, accumulate: false);
+            long cacheRow = ((long)l * cfg.BlockSize + p0) * c;
+            for (int i = 0; i < n; i++)
+            {
+                var row = new ReadOnlySpan<float>(qkv + (long)i * 3 * c, 3 * c);
+                row.Slice(c, c).CopyTo(new Span<float>(_state.KeyCache.Pointer + cacheRow + (long)i * c, c));
+                row.Slice(2 * c, c).CopyTo(new Span<float>(_state.ValueCache.Pointer + cacheRow + (long)i * c, c));
+            }
+            _attLayer = l; _attStart = p0; _attCount = n;
+            _attCapture = capture; _attCaptureStride = captureStride;
+            if (KernelThreads.ChunkCount(cfg.Heads) > 1) _matVec.ParallelDispatches++;
+            KernelThreads.For(cfg.Heads, _attendHeads);
+            Project(b.AttentionOut, att, x, n, accumulate: true);
+
+            // MLP sub-block: x += Wdown·gelu(Wup·norm2(x) + bup) + bdown.
+            for (int i = 0; i < n; i++) InferenceMath.NormalizeRow(b.Norm2, x + (long)i * c, xn + (long)i * c, c);
+            if (n == 1) _matVec.Run(b.Up.Out, b.Up.In, b.Up.Weight, xn, b.Up.Bias, hid, accumulate: false, gelu: true);
+            else
+            {
+                Project(b.Up, xn, hid, n, accumulate: false);
+                Activations.GeluForward(hid, hid, n * cfg.MlpWidth);
+            }
+            Project(b.Down, hid, x, n, accumulate: true);
+        }
+
+        // Only the last token's logits are needed to choose the next token.
+        float* last = x + (long)(n - 1) * c;
+        InferenceMath.NormalizeRow(_weights.FinalNorm, last, xn, c);
+        _matVec.Run(cfg.VocabSize, c, _weights.Output, xn, null, _state.Logits.Pointer, accumulate: false);
+    }
+
+    /// <summary>
+    /// <c>y[n,out] (+)= x[n,in]·Wᵀ + b</c>: a matrix-vector product for one token, a matrix
+    /// product for several. With <paramref name="accumulate"/> the result is added to y (the
+    /// residual connection), otherwise it replaces y.
+    /// </summary>
+    private void Project(in LinearPointers w, float* x, float* y, int n, bool accumulate)
+    {
+        int outF = w.Out, inF = w.In;
+        if (n == 1) { _matVec.Run(outF, inF, w.Weight, x, w.Bias, y, accumulate); return; }
+        bool addInto = accumulate;
+        if (w.Bias is not null)
+        {
+            var bias = new ReadOnlySpan<float>(w.Bias, outF);
+            for (int i = 0; i < n; i++)
+            {
+                var row = new Span<float>(y + (long)i * outF, outF);
+                if (accumulate) TensorPrimitives.Add(row, bias, row);
+                else bias.CopyTo(row);
+            }
+            addInto = true;
+        }
+        Gemm.Multiply(false, true, n, outF, inF, x, inF, w.Weight, inF, y, outF, addInto);
+    }
+
+    /// <summary>
+    /// Causal attention for heads [h0, h1): each new query at position p scores the cached
+    /// keys 0 … p (<c>q·k/√D</c>), softmaxes the scores and mixes the cached values by them.
+    /// </summary>
+    private void AttendHeads(int h0, int h1)
+    {
+        var cfg = _config;
+        int c = cfg.Width, d = cfg.HeadSize, l = _attLayer, p0 = _attStart, n = _attCount;
+        float scale = 1f / MathF.Sqrt(d);
+        float* keys = _state.KeyCache.Pointer + (long)l * cfg.BlockSize * c;
+        float* values = _state.ValueCache.Pointer + (long)l * cfg.BlockSize * c;
+        for (int h = h0; h < h1; h++)
+        {
+            float* scores = _state.Scores.Pointer + (long)h * cfg.BlockSize;
+            for (int i = 0; i < n; i++)
+            {
+                int p = p0 + i;
+                var q = new ReadOnlySpan<float>(_state.Qkv.Pointer + (long)i * 3 * c + h * d, d);
+                for (int t = 0; t <= p; t++)
+                    scores[t] = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(keys + (long)t * c + h * d, d));
+                Softmax.Row(scores, scores, p + 1, scale);
+                if (_attCapture is not null)
+                {
+                    // capture[l, h, p, 0..p] = probabilities (entries above the diagonal stay 0).
+                    float* dst = _attCapture + (((long)l * cfg.Heads + h) * _attCaptureStride + p) * _attCaptureStride;
+                    new ReadOnlySpan<float>(scores, p + 1).CopyTo(new Span<float>(dst, p + 1));
+                }
+                var o = new Span<float>(_state.AttentionOutput.Pointer + (long)i * c + h * d, d);
+                o.Clear();
+                for (int t = 0; t <= p; t++)
+                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(values + (long)t * c + h * d, d), scores[t], o, o);
+            }
+        }
+    }
+}

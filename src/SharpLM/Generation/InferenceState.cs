@@ -1,0 +1,61 @@
+using SharpLM.Models;
+using SharpLM.Tensors;
+
+namespace SharpLM.Generation;
+
+/// <summary>
+/// Every buffer the inference forward needs, allocated once (as llama2.c's <c>RunState</c>):
+/// the KV cache that remembers each layer's keys and values for the tokens already seen,
+/// the activations of a prefill chunk, the attention scores and the logits. Decoding a
+/// token then only reads and writes these; nothing is allocated per token.
+/// </summary>
+public sealed class InferenceState
+{
+    /// <summary>Allocates the buffers for <paramref name="config"/>, with prefill chunks of at most <paramref name="prefillChunk"/> tokens.</summary>
+    public InferenceState(GptConfig config, int prefillChunk)
+    {
+        if (prefillChunk < 1) throw new ArgumentOutOfRangeException(nameof(prefillChunk), $"prefill chunk must be ≥ 1 token, got {prefillChunk}.");
+        int c = config.Width, t = config.BlockSize, l = config.Layers;
+        ChunkCapacity = Math.Min(prefillChunk, t);
+        int n = ChunkCapacity;
+        KeyCache = new Tensor(l, t, c);
+        ValueCache = new Tensor(l, t, c);
+        Residual = new Tensor(n, c);
+        Normed = new Tensor(n, c);
+        Qkv = new Tensor(n, 3 * c);
+        AttentionOutput = new Tensor(n, c);
+        Hidden = new Tensor(n, config.MlpWidth);
+        Scores = new Tensor(config.Heads, t);
+        Logits = new Tensor(config.PaddedVocabSize);
+    }
+
+    /// <summary>Most tokens one prefill pass processes at once (longer prompts are prefilled in chunks).</summary>
+    public int ChunkCapacity { get; }
+
+    /// <summary>Keys of every layer and position seen so far, <c>[L, T, C]</c> (head h owns channels h·D … h·D+D−1).</summary>
+    public Tensor KeyCache { get; }
+
+    /// <summary>Values of every layer and position seen so far, <c>[L, T, C]</c>.</summary>
+    public Tensor ValueCache { get; }
+
+    /// <summary>The residual stream of the tokens being processed, <c>[n, C]</c>.</summary>
+    public Tensor Residual { get; }
+
+    /// <summary>The residual after a norm, input to the next projection, <c>[n, C]</c>.</summary>
+    public Tensor Normed { get; }
+
+    /// <summary>Query, key and value of each token, <c>[n, 3C]</c>.</summary>
+    public Tensor Qkv { get; }
+
+    /// <summary>The heads' mixed values before the output projection, <c>[n, C]</c>.</summary>
+    public Tensor AttentionOutput { get; }
+
+    /// <summary>The MLP's widened activations, <c>[n, 4C]</c>.</summary>
+    public Tensor Hidden { get; }
+
+    /// <summary>Attention scores then probabilities of one query per head, <c>[H, T]</c>.</summary>
+    public Tensor Scores { get; }
+
+    /// <summary>Logits of the last token, <c>[Vp]</c>; only the first V are meaningful.</summary>
+    public Tensor Logits { get; }
+}

@@ -1,0 +1,92 @@
+using SharpLM.Autograd;
+using SharpLM.Nn;
+using SharpLM.Tensors;
+
+namespace SharpLM.Models;
+
+public sealed partial class Gpt
+{
+    private int[] _positionIds = [];
+
+    /// <summary>
+    /// The training forward pass on the autograd tape: token ids <c>[B,T]</c> (row-major) →
+    /// logits <c>[B,T,Vp]</c>, one score per vocabulary entry for "which token comes next".
+    /// Token embedding + positions, dropout, L pre-norm blocks, final norm, then the head
+    /// (<c>x·wteᵀ</c> when tied). Dropout runs only when the config has it, the tape is in
+    /// training mode and <paramref name="dropoutRng"/> is given. Columns past V are padding.
+    /// </summary>
+    public Variable Forward(Tape tape, int[] ids, int B, int T, Rng? dropoutRng = null)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (B < 1 || T < 1) throw new ArgumentException($"Forward: batch {B} and time {T} must be ≥ 1.");
+        if (ids.Length != B * T) throw new ArgumentException($"Forward: {ids.Length} ids given for B={B} × T={T} = {B * T}.", nameof(ids));
+        if (T > Config.BlockSize) throw new ArgumentException($"Forward: sequence length {T} exceeds the model's block size (context length) {Config.BlockSize}.", nameof(T));
+        int v = Config.VocabSize;
+        for (int i = 0; i < ids.Length; i++)
+            if ((uint)ids[i] >= (uint)v)
+                throw new ArgumentOutOfRangeException(nameof(ids), $"Forward: token id {ids[i]} at position {i} is outside the vocabulary 0..{v - 1}.");
+
+        float p = Config.Dropout;
+        Rng? rng = p > 0 && tape.Training ? dropoutRng : null;
+
+        // Embeddings: what each token is, plus where it is.
+        var x = tape.Embedding(TokenEmbedding.Weight, ids, B, T);                  // [B,T,C]
+        x = tape.AddBroadcast(x, PositionTable(tape, T));                          // + [T,C]
+        x = Dropout(tape, x, p, rng);
+
+        foreach (var block in Blocks)
+        {
+            // x = x + attn(ln_1(x))
+            var h = ApplyNorm(tape, block.Norm1, x);
+            var attn = block.Attention;
+            var qkv = tape.Linear(h, attn.QkvProjection.Weight, attn.QkvProjection.Bias);   // [B,T,3C]
+            var y = tape.CausalSelfAttention(qkv, attn.Heads);                        // [B,T,C]
+            y = tape.Linear(y, attn.OutputProjection.Weight, attn.OutputProjection.Bias);
+            x = tape.Add(x, Dropout(tape, y, p, rng));
+
+            // x = x + mlp(ln_2(x))
+            h = ApplyNorm(tape, block.Norm2, x);
+            h = tape.Linear(h, block.Mlp.Up.Weight, block.Mlp.Up.Bias);                  // [B,T,4C]
+            h = tape.Gelu(h);
+            h = tape.Linear(h, block.Mlp.Down.Weight, block.Mlp.Down.Bias);              // [B,T,C]
+            x = tape.Add(x, Dropout(tape, h, p, rng));
+        }
+
+        x = ApplyNorm(tape, FinalNorm, x);
+        return tape.Linear(x, OutputWeight);                                       // [B,T,Vp]
+    }
+
+    /// <summary>
+    /// The language-modeling loss: mean cross-entropy of the next-token predictions
+    /// (softmax over the real vocabulary, the first V logits; padding rows are never
+    /// predicted). <paramref name="targets"/> is <c>[B,T]</c>, usually ids shifted by one;
+    /// a target of −1 is ignored.
+    /// </summary>
+    public Variable Loss(Tape tape, int[] ids, int[] targets, int B, int T, Rng? dropoutRng = null)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.Length != B * T) throw new ArgumentException($"Loss: {targets.Length} targets given for B={B} × T={T}.", nameof(targets));
+        var logits = Forward(tape, ids, B, T, dropoutRng);
+        return tape.CrossEntropy(tape.FirstColumns(logits, Config.VocabSize), targets, ignoreIndex: -1);
+    }
+
+    private Variable PositionTable(Tape tape, int t)
+    {
+        if (PositionEmbedding is null) return tape.Constant(SinusoidalTable!.Rows(0, t));
+        if (_positionIds.Length != t) _positionIds = Enumerable.Range(0, t).ToArray();
+        return tape.Embedding(PositionEmbedding.Weight, _positionIds, t);        // [T,C]
+    }
+
+    private Variable? _zeroShift;
+
+    private Variable ApplyNorm(Tape tape, Norm norm, Variable x) => norm.Kind switch
+    {
+        NormKind.LayerNorm => tape.LayerNorm(x, norm.Weight, norm.Bias, norm.Eps),
+        NormKind.RmsNorm => tape.RmsNorm(x, norm.Weight, norm.Eps),
+        // DyT without bias: β is a constant zero vector.
+        _ => tape.DyT(x, norm.Alpha!, norm.Weight, norm.Bias ?? (_zeroShift ??= new Variable(new Tensor(Config.Width)))),
+    };
+
+    private static Variable Dropout(Tape tape, Variable x, float p, Rng? rng) =>
+        rng is null || p <= 0 ? x : tape.Dropout(x, p, rng);
+}

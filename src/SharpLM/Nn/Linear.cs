@@ -1,0 +1,35 @@
+using SharpLM.Autograd;
+using SharpLM.Tensors;
+
+namespace SharpLM.Nn;
+
+/// <summary>
+/// A fully connected layer <c>y = x·Wᵀ + b</c>: every output is a weighted sum of every
+/// input. The weight is stored <c>[out, in]</c> (PyTorch's layout), which is also the
+/// layout a one-token decode streams row by row.
+/// </summary>
+public sealed class Linear : Module
+{
+    /// <summary>Creates a layer with weights drawn from Normal(0, <paramref name="initStd"/>) and zero bias.</summary>
+    public Linear(int inFeatures, int outFeatures, bool bias, float initStd, Rng rng)
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        var w = new Tensor(outFeatures, inFeatures);
+        rng.FillNormal(w.Span, 0f, initStd);
+        Weight = AddParameter("weight", new Variable(w));
+        Bias = bias ? AddParameter("bias", new Variable(new Tensor(outFeatures))) : null;
+    }
+
+    /// <summary>Number of input features (in).</summary>
+    public int InFeatures { get; }
+
+    /// <summary>Number of output features (out).</summary>
+    public int OutFeatures { get; }
+
+    /// <summary>The weight matrix W, <c>[out, in]</c>.</summary>
+    public Variable Weight { get; }
+
+    /// <summary>The bias b, <c>[out]</c>, or null for a layer without bias.</summary>
+    public Variable? Bias { get; }
+}

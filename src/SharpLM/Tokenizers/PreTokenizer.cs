@@ -1,0 +1,149 @@
+using System.Text.RegularExpressions;
+
+namespace SharpLM.Tokenizers;
+
+/// <summary>
+/// Pre-tokenization: cuts text into "words" (letters, numbers, punctuation runs, whitespace)
+/// before BPE merges bytes inside each word. Merges never cross a word boundary.
+/// </summary>
+public abstract class PreTokenizer
+{
+    /// <summary>GPT-2 / r50k_base pattern, as tiktoken and the GPT-2 encoder.py write it.</summary>
+    public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+
+    /// <summary>GPT-4 / cl100k_base pattern, as tiktoken writes it (possessive quantifiers).</summary>
+    public const string Cl100kPattern = @"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+";
+
+    /// <summary>The reference regex this pre-tokenizer implements (what tokenizer files record).</summary>
+    public abstract string Pattern { get; }
+
+    /// <summary>Appends (start, length) of every word of <paramref name="text"/>, in order.</summary>
+    public abstract void Split(ReadOnlySpan<char> text, List<(int Start, int Length)> pieces);
+
+    /// <summary>The word pieces as strings (handy for tests and the learner's view).</summary>
+    public List<string> SplitToStrings(string text)
+    {
+        var pieces = new List<(int, int)>();
+        Split(text, pieces);
+        return pieces.Select(p => text.Substring(p.Item1, p.Item2)).ToList();
+    }
+
+    /// <summary>The GPT-2 pre-tokenizer (hand-written, exact equivalent of <see cref="Gpt2Pattern"/>).</summary>
+    public static PreTokenizer Gpt2 { get; } = new Gpt2PreTokenizer();
+
+    /// <summary>The cl100k (GPT-4) pre-tokenizer, run with .NET Regex using atomic groups.</summary>
+    public static PreTokenizer Cl100k { get; } = new RegexPreTokenizer(Cl100kPattern);
+
+    /// <summary>Picks the pre-tokenizer for a reference pattern: the fast GPT-2 one when it is that pattern, else a regex.</summary>
+    public static PreTokenizer FromPattern(string pattern) =>
+        pattern == Gpt2Pattern ? Gpt2 : pattern == Cl100kPattern ? Cl100k : new RegexPreTokenizer(pattern);
+}
+
+/// <summary>
+/// A pre-tokenizer driven by a .NET Regex. Possessive quantifiers (<c>?+</c>, <c>++</c>), which
+/// .NET lacks, are rewritten as atomic groups. .NET matches UTF-16 units, so letters and digits
+/// outside the Basic Multilingual Plane count as "other" here (the hand-written GPT-2 one has no such gap).
+/// </summary>
+public sealed class RegexPreTokenizer : PreTokenizer
+{
+    private readonly Regex _regex;
+
+    /// <summary>Compiles a reference (Rust/PCRE-style) pattern.</summary>
+    public RegexPreTokenizer(string pattern)
+    {
+        Pattern = pattern;
+        _regex = new Regex(ToDotNet(pattern), RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    }
+
+    /// <inheritdoc />
+    public override string Pattern { get; }
+
+    /// <inheritdoc />
+    public override void Split(ReadOnlySpan<char> text, List<(int Start, int Length)> pieces)
+    {
+        foreach (var m in _regex.EnumerateMatches(text)) pieces.Add((m.Index, m.Length));
+    }
+
+    /// <summary>Rewrites possessive quantifiers (X?+, X++, X*+, X{n,m}+) as .NET atomic groups (?>X?), X = one atom.</summary>
+    internal static string ToDotNet(string pattern)
+    {
+        var sb = new System.Text.StringBuilder();
+        int i = 0;
+        while (i < pattern.Length)
+        {
+            int atomEnd = AtomEnd(pattern, i);
+            string atom = pattern[i..atomEnd];
+            i = atomEnd;
+            if (atom is "|" or ")") { sb.Append(atom); continue; }
+            if (atom.Length > 1 && atom[0] == '(' && atom[^1] == ')')
+            {
+                int prefix = GroupPrefixLength(atom);
+                atom = atom[..prefix] + ToDotNet(atom[prefix..^1]) + ")";
+            }
+            int q = QuantifierEnd(pattern, i);
+            string quant = pattern[i..q];
+            i = q;
+            if (quant.Length > 0 && i < pattern.Length && pattern[i] == '+')
+            {
+                sb.Append("(?>").Append(atom).Append(quant).Append(')');
+                i++;
+            }
+            else sb.Append(atom).Append(quant);
+        }
+        return sb.ToString();
+    }
+
+    // One regex atom starting at i: an escape (with \p{..}), a [class], a (group) or a single character.
+    private static int AtomEnd(string p, int i)
+    {
+        char c = p[i];
+        if (c == '\\')
+        {
+            if (i + 2 < p.Length && p[i + 1] is 'p' or 'P' && p[i + 2] == '{') return p.IndexOf('}', i) + 1;
+            return Math.Min(i + 2, p.Length);
+        }
+        if (c == '[')
+        {
+            int j = i + 1;
+            if (j < p.Length && p[j] == '^') j++;
+            if (j < p.Length && p[j] == ']') j++;
+            while (j < p.Length && p[j] != ']') j += p[j] == '\\' ? 2 : p[j] == '[' ? AtomEnd(p, j) - j : 1;
+            return Math.Min(j + 1, p.Length);
+        }
+        if (c == '(')
+        {
+            int depth = 0, j = i;
+            for (; j < p.Length; j++)
+            {
+                if (p[j] == '\\') { j++; continue; }
+                if (p[j] == '[') { j = AtomEnd(p, j) - 1; continue; }
+                if (p[j] == '(') depth++;
+                else if (p[j] == ')' && --depth == 0) return j + 1;
+            }
+            return p.Length;
+        }
+        return i + 1;
+    }
+
+    // Length of "(", "(?:", "(?!", "(?<=", "(?i:" … before a group's body.
+    private static int GroupPrefixLength(string group)
+    {
+        if (group.Length < 2 || group[1] != '?') return 1;
+        if (group.Length > 2 && group[2] is ':' or '!' or '=' or '>') return 3;
+        if (group.Length > 3 && group[2] == '<' && group[3] is '!' or '=') return 4;
+        int colon = group.IndexOf(':');
+        return colon > 0 ? colon + 1 : 1;
+    }
+
+    private static int QuantifierEnd(string p, int i)
+    {
+        if (i >= p.Length) return i;
+        if (p[i] is '?' or '+' or '*') return i + 1;
+        if (p[i] == '{')
+        {
+            int e = p.IndexOf('}', i);
+            if (e > i && p[(i + 1)..e].All(ch => char.IsAsciiDigit(ch) || ch == ',')) return e + 1;
+        }
+        return i;
+    }
+}

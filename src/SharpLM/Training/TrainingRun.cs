@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using SharpLM.Models;
+using SharpLM.Tokenizers;
+
+namespace SharpLM.Training;
+
+/// <summary>How a call to <see cref="TrainingRun.Run"/> ended.</summary>
+public sealed record TrainingOutcome(int FinalStep, bool Interrupted, float? FirstValLoss, float? LastValLoss, double ElapsedSeconds);
+
+/// <summary>
+/// A training run in its folder (<c>runs/NAME</c>): drives the <see cref="Trainer"/> step by
+/// step, evaluates every N steps and at the end, appends <c>metrics.jsonl</c>, saves
+/// checkpoints (every N steps, at the end, and when cancelled, e.g. by Ctrl+C) and draws
+/// <c>loss.svg</c>. <see cref="Resume"/> reopens a folder and continues exactly where it stopped.
+/// </summary>
+public sealed class TrainingRun
+{
+    private readonly TrainerState _identity;
+
+    private TrainingRun(string directory, Trainer trainer, ITokenizer tokenizer, TrainerState identity, double elapsed)
+    {
+        Directory = directory;
+        Trainer = trainer;
+        Tokenizer = tokenizer;
+        _identity = identity;
+        ElapsedSeconds = elapsed;
+        Metrics = new MetricsLog(Path.Combine(directory, MetricsLog.FileName));
+    }
+
+    /// <summary>The run folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>The trainer (model, optimizer, data, step).</summary>
+    public Trainer Trainer { get; }
+
+    /// <summary>The tokenizer saved with the run.</summary>
+    public ITokenizer Tokenizer { get; }
+
+    /// <summary>The run's log.</summary>
+    public MetricsLog Metrics { get; }
+
+    /// <summary>Training wall time so far (across resumes), in seconds.</summary>
+    public double ElapsedSeconds { get; private set; }
+
+    /// <summary>Starts a new run in <paramref name="directory"/> (its old log is replaced) on <paramref name="tokens"/>.</summary>
+    public static TrainingRun Start(string directory, Gpt model, ITokenizer tokenizer, int[] tokens, double valFraction,
+        TrainingOptions options, string source)
+    {
+        var data = new TokenDataset(tokens, valFraction, options.BlockSize, source);
+        var trainer = new Trainer(model, data, options);
+        var identity = Identity(trainer, tokens, valFraction, source, 0);
+        var run = new TrainingRun(directory, trainer, tokenizer, identity, 0);
+        System.IO.Directory.CreateDirectory(directory);
+        run.Metrics.Reset();
+        return run;
+    }
+
+    /// <summary>
+    /// Reopens the run in <paramref name="directory"/>: loads model, tokenizer, optimizer and
+    /// generator states, then re-creates the data with <paramref name="loadTokens"/> (given the
+    /// run's tokenizer) and checks it is the data the run was trained on.
+    /// </summary>
+    public static TrainingRun Resume(string directory, Func<ITokenizer, (int[] Tokens, string Source)> loadTokens)
+    {
+        if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"--resume: run folder '{directory}' does not exist.");
+        var state = Checkpoint.ReadState(directory);
+        var tokenizer = Checkpoint.LoadTokenizer(directory);
+        var model = Checkpoint.LoadModel(directory);
+        var (tokens, source) = loadTokens(tokenizer);
+        if (tokens.Length != state.DataTokens || TrainerState.HashTokens(tokens) != state.DataHash)
+            throw new ArgumentException($"--resume: the data ({source}, {tokens.Length} tokens) is not the data this run was trained on ({state.DataSource}, {state.DataTokens} tokens).");
+        var data = new TokenDataset(tokens, state.ValFraction, state.Options.BlockSize, source);
+        var trainer = new Trainer(model, data, state.Options);
+        Checkpoint.Restore(directory, trainer, state);
+        var run = new TrainingRun(directory, trainer, tokenizer, state with { DataSource = source }, state.ElapsedSeconds);
+        run.Metrics.TruncateAfter(state.Step);
+        return run;
+    }
+
+    /// <summary>
+    /// Trains until the last step or until <paramref name="cancel"/> fires, reporting every
+    /// logged record to <paramref name="onRecord"/>; then saves a checkpoint and the chart.
+    /// </summary>
+    public TrainingOutcome Run(CancellationToken cancel = default, Action<MetricsRecord>? onRecord = null)
+    {
+        var options = Trainer.Options;
+        double flopsPerToken = GptBudget.TrainingFlopsPerToken(Trainer.Model.Config, options.BlockSize);
+        float? firstVal = null, lastVal = null;
+        if (Trainer.Step == 0 && Trainer.Data.HasValidation)
+        {
+            firstVal = lastVal = Trainer.EvaluateValidation();
+            Log(new MetricsRecord { Step = 0, ValLoss = firstVal, ElapsedSeconds = ElapsedSeconds }, onRecord);
+        }
+        var clock = Stopwatch.StartNew();
+        double startElapsed = ElapsedSeconds;
+        while (Trainer.Step < options.MaxSteps && !cancel.IsCancellationRequested)
+        {
+            var r = Trainer.TrainStep();
+            bool evaluate = r.Step % options.EvalEvery == 0 || r.Step == options.MaxSteps || cancel.IsCancellationRequested;
+            float? val = evaluate && Trainer.Data.HasValidation ? Trainer.EvaluateValidation() : null;
+            if (val is not null) lastVal = val;
+            ElapsedSeconds = startElapsed + clock.Elapsed.TotalSeconds;
+            Log(new MetricsRecord
+            {
+                Step = r.Step, TrainLoss = r.Loss, ValLoss = val, LearningRate = r.LearningRate, GradNorm = r.GradNorm,
+                TokensPerSecond = r.TokensPerSecond, Gflops = r.TokensPerSecond * flopsPerToken / 1e9, ElapsedSeconds = ElapsedSeconds,
+            }, onRecord);
+            if (options.SaveEvery > 0 && r.Step % options.SaveEvery == 0 && r.Step < options.MaxSteps) SaveCheckpoint();
+        }
+        SaveCheckpoint();
+        WriteChart();
+        return new TrainingOutcome(Trainer.Step, Trainer.Step < options.MaxSteps, firstVal, lastVal, ElapsedSeconds);
+    }
+
+    /// <summary>Saves the checkpoint (model, tokenizer, optimizer, state) into the run folder.</summary>
+    public void SaveCheckpoint() =>
+        Checkpoint.Save(Directory, Trainer, Tokenizer, _identity with
+        {
+            Step = Trainer.Step,
+            BatchRng = Trainer.BatchRng.GetState(),
+            DropoutRng = Trainer.DropoutRng.GetState(),
+            ElapsedSeconds = ElapsedSeconds,
+        });
+
+    /// <summary>Draws <c>loss.svg</c> from the whole log.</summary>
+    public void WriteChart() =>
+        LossChart.Write(Path.Combine(Directory, LossChart.FileName), Metrics.ReadAll(), $"{Path.GetFileName(Path.GetFullPath(Directory))}: loss");
+
+    private void Log(MetricsRecord record, Action<MetricsRecord>? onRecord)
+    {
+        Metrics.Append(record);
+        onRecord?.Invoke(record);
+    }
+
+    private static TrainerState Identity(Trainer trainer, int[] tokens, double valFraction, string source, double elapsed) => new()
+    {
+        Step = trainer.Step,
+        BatchRng = trainer.BatchRng.GetState(),
+        DropoutRng = trainer.DropoutRng.GetState(),
+        ElapsedSeconds = elapsed,
+        Options = trainer.Options,
+        DataTokens = tokens.Length,
+        DataHash = TrainerState.HashTokens(tokens),
+        ValFraction = valFraction,
+        DataSource = source,
+    };
+}

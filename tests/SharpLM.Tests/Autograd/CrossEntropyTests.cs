@@ -1,0 +1,75 @@
+using SharpLM.Autograd;
+using SharpLM.Tensors;
+
+namespace SharpLM.Tests.Autograd;
+
+public class CrossEntropyTests
+{
+    private static double ReferenceRowLoss(Tensor logits, int row, int v, int target)
+    {
+        double max = double.NegativeInfinity, sum = 0;
+        for (int j = 0; j < v; j++) max = Math.Max(max, logits[row * v + j]);
+        for (int j = 0; j < v; j++) sum += Math.Exp(logits[row * v + j] - max);
+        return max + Math.Log(sum) - logits[row * v + target];
+    }
+
+    [Theory]
+    [InlineData(5, 7)]
+    [InlineData(3, 257)]
+    [InlineData(4, 1)]
+    public void ForwardMatchesReferenceAndSkipsIgnored(int n, int v)
+    {
+        var logits = Tensor.RandomNormal([n, v], 0, 3, 1);
+        var rng = new Rng(2);
+        int[] targets = Enumerable.Range(0, n).Select(i => i == 1 ? -1 : rng.NextInt(v)).ToArray();
+        var perRow = new float[n];
+        var tape = new Tape();
+        var loss = tape.CrossEntropy(tape.Input(logits), targets, perPositionLoss: perRow);
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double expected = targets[i] == -1 ? 0 : ReferenceRowLoss(logits, i, v, targets[i]);
+            Assert.Equal(expected, perRow[i], 1e-4);
+            total += expected;
+        }
+        Assert.Equal(total / (n - 1), loss.Data[0], 1e-4);
+    }
+
+    [Fact]
+    public void GradientMatchesFiniteDifferencesWithCustomIgnoreIndex()
+    {
+        var logits = new Variable(Tensor.RandomNormal([2, 3, 11], 0, 2, 3), requiresGrad: true);
+        int[] targets = [3, 100, 0, 10, 100, 7];
+        GradCheck.AssertGradients(t => t.CrossEntropy(logits, targets, ignoreIndex: 100), [logits], maxChecksPerInput: 66);
+        // Ignored rows get exactly zero gradient; kept rows' gradients sum to zero (softmax − onehot).
+        for (int j = 0; j < 11; j++) Assert.Equal(0f, logits.Grad![1 * 11 + j]);
+        Assert.Equal(0, logits.Grad!.Span.Slice(0, 11).ToArray().Sum(), 1e-5);
+    }
+
+    [Fact]
+    public void LargeLogitsDoNotOverflow()
+    {
+        var tape = new Tape();
+        var loss = tape.CrossEntropy(tape.Input(Tensor.FromArray([1000f, 0f, -1000f], 1, 3)), [0]);
+        Assert.Equal(0f, loss.Data[0], 1e-5);
+    }
+
+    [Fact]
+    public void AllIgnoredGivesZeroLossAndGradient()
+    {
+        var logits = new Variable(Tensor.RandomNormal([2, 4], 0, 1, 4), requiresGrad: true);
+        var tape = new Tape();
+        var loss = tape.CrossEntropy(logits, [-1, -1]);
+        Assert.Equal(0f, loss.Data[0]);
+        tape.Backward(loss);
+        Assert.All(logits.Grad!.ToArray(), g => Assert.Equal(0f, g));
+    }
+
+    [Fact]
+    public void OutOfRangeTargetIsRejected()
+    {
+        var tape = new Tape();
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => tape.CrossEntropy(tape.Input(new Tensor(2, 4)), [1, 4]));
+        Assert.Contains("target 4", ex.Message);
+    }
+}

@@ -1,0 +1,133 @@
+using SharpLM.Generation;
+using SharpLM.Kernels;
+using SharpLM.Models;
+using SharpLM.Nn;
+
+namespace SharpLM.Tests.Generation;
+
+public class KvCacheTests
+{
+    private const float Tolerance = 1e-4f;
+
+    public static TheoryData<string> Variants => new() { "gpt2-like", "rms-sinusoidal-nobias-untied", "dyt" };
+
+    private static GptConfig Variant(string name) => name switch
+    {
+        "gpt2-like" => TestModels.Tiny(),
+        "rms-sinusoidal-nobias-untied" => TestModels.Tiny() with
+        {
+            Norm = NormKind.RmsNorm, Positions = PositionEncoding.Sinusoidal, Bias = false, TiedEmbeddings = false,
+        },
+        _ => TestModels.Tiny() with { Norm = NormKind.DyT },
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void DecodeLogitsEqualFullRecomputeAtEveryStep(string variant)
+    {
+        var model = TestModels.Random(Variant(variant), seed: 7);
+        foreach (int chunk in new[] { 256, 3 })
+        {
+            var gen = new Generator(model, new GeneratorOptions { PrefillChunk = chunk });
+            var ids = new List<int> { 5, 17, 3, 60, 0, 42, 11 };
+            var logits = gen.Prefill(ids.ToArray()).ToArray();
+            AssertClose(ReferenceForward.Logits(model, ids)[^1], logits, $"{variant} chunk {chunk} after prefill");
+            for (int step = 0; step < 12; step++)
+            {
+                int next = (step * 37 + 11) % model.Config.VocabSize;
+                ids.Add(next);
+                logits = gen.Decode(next).ToArray();
+                AssertClose(ReferenceForward.Logits(model, ids)[^1], logits, $"{variant} chunk {chunk} decode step {step}");
+            }
+            Assert.Equal(ids, gen.Tokens.ToArray());
+        }
+    }
+
+    [Fact]
+    public void PrefillLogitsEqualOneTokenAtATimeDecode()
+    {
+        var model = TestModels.Random(TestModels.Tiny(), seed: 3);
+        int[] ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        var batched = new Generator(model).Prefill(ids).ToArray();
+        var single = new Generator(model);
+        float[] last = [];
+        foreach (var id in ids) last = single.Decode(id).ToArray();
+        AssertClose(batched, last, "batched prefill vs decode");
+    }
+
+    [Fact]
+    public void FullWindowSlidesToTheLastHalfAndRecomputesTheCache()
+    {
+        var model = TestModels.Random(TestModels.Tiny(block: 16), seed: 5);
+        var gen = new Generator(model);
+        var all = Enumerable.Range(0, 16).Select(i => (i * 7) % 61).ToList();
+        gen.Prefill(all.ToArray());
+        Assert.True(gen.IsFull);
+        var logits = gen.Decode(33).ToArray();
+        all.Add(33);
+        Assert.Equal(1, gen.Slides);
+        Assert.Equal(8, gen.Position);
+        var window = all.Skip(all.Count - 8).ToList();
+        Assert.Equal(window, gen.Tokens.ToArray());
+        AssertClose(ReferenceForward.Logits(model, window)[^1], logits, "after slide");
+        // Decoding continues on the slid window and stays exact.
+        window.Add(12);
+        AssertClose(ReferenceForward.Logits(model, window)[^1], gen.Decode(12).ToArray(), "after slide + 1");
+    }
+
+    [Fact]
+    public void StopModeRefusesToOverflowAndBadIdsAreRejected()
+    {
+        var model = TestModels.Random(TestModels.Tiny(block: 8), seed: 5);
+        var gen = new Generator(model, new GeneratorOptions { Overflow = ContextOverflow.Stop });
+        gen.Prefill([1, 2, 3, 4, 5, 6, 7, 8]);
+        var e = Assert.Throws<InvalidOperationException>(() => gen.Decode(1));
+        Assert.Contains("context window full", e.Message);
+        var bad = Assert.Throws<ArgumentOutOfRangeException>(() => new Generator(model).Prefill([1, 61]));
+        Assert.Contains("61", bad.Message);
+    }
+
+    [Fact]
+    public void DecodeAllocatesNothingPerToken()
+    {
+        var model = TestModels.Random(TestModels.Tiny(block: 160), seed: 9);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            int saved = KernelThreads.Count;
+            KernelThreads.Count = threads;
+            try
+            {
+                var gen = new Generator(model);
+                var sampler = new Sampler(model.Config.VocabSize, new SamplerOptions { TopK = 10, TopP = 0.9f, RepetitionPenalty = 1.1f, Seed = 1 });
+                gen.Prefill([1, 2, 3]);
+                int id = 4;
+                for (int i = 0; i < 20; i++) id = sampler.Sample(gen.Decode(id), gen.Tokens); // warm up (JIT, tiering)
+                // The kernel worker pool's own cost of one parallel loop (it is outside the generator).
+                Action<int, int> noop = (_, _) => { };
+                KernelThreads.For(4, noop);
+                long p0 = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 100; i++) KernelThreads.For(4, noop);
+                long poolBytesPerLoop = (GC.GetAllocatedBytesForCurrentThread() - p0) / 100;
+
+                long dispatches = gen.ParallelDispatches;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 100; i++) id = sampler.Sample(gen.Decode(id), gen.Tokens);
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                dispatches = gen.ParallelDispatches - dispatches;
+                long generatorBytes = allocated - dispatches * poolBytesPerLoop;
+                Assert.True(threads > 1 || dispatches == 0);
+                Assert.True(generatorBytes <= 0,
+                    $"{threads} thread(s): decode + sample allocated {allocated / 100.0:F0} bytes per token, of which the pool's {dispatches / 100.0:F1} loops × {poolBytesPerLoop} bytes explain {dispatches * poolBytesPerLoop / 100.0:F0}");
+            }
+            finally { KernelThreads.Count = saved; }
+        }
+    }
+
+    internal static void AssertClose(float[] expected, float[] actual, string where)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= Tolerance * Math.Max(1, Math.Abs(expected[i])),
+                $"{where}: logit {i} is {actual[i]}, full recompute gives {expected[i]}");
+    }
+}
