@@ -76,8 +76,8 @@ public sealed class Tape
             throw new InvalidOperationException("BackwardFrom: set the output's gradient first (GradOrZeros, then fill it).");
         for (int i = _backward.Count - 1; i >= 0; i--)
         {
-            var (output, backward) = _backward[i];
-            if (output.Grad is not null) backward(output); // outputs the loss does not depend on are skipped
+            var (recorded, backward) = _backward[i];
+            if (recorded.Grad is not null) backward(recorded); // outputs the loss does not depend on are skipped
         }
     }
 
