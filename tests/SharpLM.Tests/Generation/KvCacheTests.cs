@@ -9,7 +9,7 @@ public class KvCacheTests
 {
     private const float Tolerance = 1e-4f;
 
-    public static TheoryData<string> Variants => new() { "gpt2-like", "rms-sinusoidal-nobias-untied", "dyt" };
+    public static TheoryData<string> Variants => new() { "gpt2-like", "rms-sinusoidal-nobias-untied", "dyt", "head-64", "head-48", "head-80" };
 
     private static GptConfig Variant(string name) => name switch
     {
@@ -18,6 +18,10 @@ public class KvCacheTests
         {
             Norm = NormKind.RmsNorm, Positions = PositionEncoding.Sinusoidal, Bias = false, TiedEmbeddings = false,
         },
+        // Head sizes that take the SIMD attention paths (64 channels per block, a narrower block, both).
+        "head-64" => TestModels.Tiny() with { Width = 128, Heads = 2 },
+        "head-48" => TestModels.Tiny() with { Width = 96, Heads = 2 },
+        "head-80" => TestModels.Tiny() with { Width = 160, Heads = 2, Layers = 1 },
         _ => TestModels.Tiny() with { Norm = NormKind.DyT },
     };
 
