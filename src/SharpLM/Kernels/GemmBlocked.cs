@@ -25,7 +25,7 @@ internal static unsafe class GemmBlocked
     internal static GemmTileKernel Kernel = GemmTileKernel.Best;
 
     /// <summary>Below this many multiply-adds a GEMM runs on one thread (waking workers would cost more).</summary>
-    internal const long ParallelThreshold = 1L << 18;
+    internal const long ParallelThreshold = 1L << 20;
 
     /// <summary>Runs the blocked GEMM, split across <see cref="KernelThreads"/>.</summary>
     public static void Run(bool transA, bool transB, int m, int n, int k,

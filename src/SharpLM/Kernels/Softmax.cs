@@ -22,7 +22,15 @@ public static unsafe class Softmax
     }
 
     /// <summary>Row softmax over each of <paramref name="rows"/> rows of length <paramref name="n"/>, rows in parallel.</summary>
-    public static void Rows(float* x, float* y, int rows, int n) =>
+    public static void Rows(float* x, float* y, int rows, int n)
+    {
+        if (KernelThreads.ChunkCount(rows, RowsPerChunk(n)) <= 1) for (int r = 0; r < rows; r++) Row(x + (long)r * n, y + (long)r * n, n);
+        else RowsParallel(x, y, rows, n);
+    }
+
+    private static int RowsPerChunk(int n) => Math.Max(1, 8192 / Math.Max(1, n));
+
+    private static void RowsParallel(float* x, float* y, int rows, int n) =>
         KernelThreads.For(rows, (r0, r1) =>
         {
             for (int r = r0; r < r1; r++) Row(x + (long)r * n, y + (long)r * n, n);

@@ -11,7 +11,7 @@ public class KernelThreadCountCollection;
 [Collection("KernelThreadCount")]
 public class TapeTests
 {
-    private const int B = 2, T = 33, C = 16, H = 2, V = 23;
+    private const int B = 2, T = SharpLM.Kernels.AttentionKernel.BlockRows + 3, C = 16, H = 2, V = 23;
 
     private sealed class TinyGpt
     {
