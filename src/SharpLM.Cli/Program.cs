@@ -11,7 +11,9 @@ public static class Program
     {
         var root = new RootCommand("SharpLM: build, train, inspect and run transformer language models on your CPU, in C#.");
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(TokenizerCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
+        foreach (var c in new[] { GenerateCommand.Create(), ChatCommand.Create(), NextCommand.Create(), AttentionCommand.Create() }) root.Subcommands.Add(c);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());

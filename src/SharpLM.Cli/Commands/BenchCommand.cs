@@ -10,7 +10,9 @@ public static class BenchCommand
     {
         var bench = new Command("bench", "Measure speed: run in Release on an otherwise idle machine.");
         bench.Subcommands.Add(Bench.GemmBench.Create());
+        bench.Subcommands.Add(Bench.OpsBench.Create());
         bench.Subcommands.Add(Bench.DecodeBench.Create());
+        bench.Subcommands.Add(Bench.TokenizerBench.Create());
         return bench;
     }
 }

@@ -35,6 +35,7 @@ public static partial class Ops
         var probs = tape.NewTensor([b, h, tq, tk]);
         float* qp = q.Data.Pointer, kp = k.Data.Pointer, vp = v.Data.Pointer, yp = y.Pointer, pp = probs.Pointer;
         float scale = 1f / MathF.Sqrt(d);
+        int headsPerChunk = (int)Math.Max(1, 65536L / Math.Max(1L, (long)tq * tk * d)); // tiny heads: not worth a thread hand-off
         var maskHandle = mask is null ? default : GCHandle.Alloc(mask, GCHandleType.Pinned);
         byte* mp = mask is null ? null : (byte*)maskHandle.AddrOfPinnedObject();
 
@@ -57,7 +58,7 @@ public static partial class Ops
             KernelThreads.For(b * h, (s, e) =>
             {
                 for (int bh = s; bh < e; bh++) AttentionKernel.Forward(Head(bh, null, null, null, null));
-            });
+            }, minPerChunk: headsPerChunk);
         }
         finally { if (mask is not null) maskHandle.Free(); }
 
@@ -78,7 +79,7 @@ public static partial class Ops
                     head.Mask = null; // unpinned after forward; backward needs only P (zero where masked)
                     AttentionKernel.Backward(head, scratch + (long)bh * scratchLen);
                 }
-            });
+            }, minPerChunk: headsPerChunk);
         }, q, k, v);
     }
 }

@@ -22,6 +22,7 @@ public static partial class Ops
         var probs = tape.NewTensor([b, heads, t, t]);
         float* q0 = qkv.Data.Pointer, y0 = y.Pointer, p0 = probs.Pointer;
         float scale = 1f / MathF.Sqrt(d);
+        int headsPerChunk = (int)Math.Max(1, 65536L / Math.Max(1L, (long)t * t * d)); // tiny heads: not worth a thread hand-off
 
         AttentionHead Head(int bh, float* dqkv, float* dy)
         {
@@ -39,7 +40,7 @@ public static partial class Ops
         KernelThreads.For(b * heads, (s, e) =>
         {
             for (int bh = s; bh < e; bh++) AttentionKernel.Forward(Head(bh, null, null));
-        });
+        }, minPerChunk: headsPerChunk);
 
         return tape.Record(y, r =>
         {
@@ -49,7 +50,7 @@ public static partial class Ops
             KernelThreads.For(b * heads, (s, e) =>
             {
                 for (int bh = s; bh < e; bh++) AttentionKernel.Backward(Head(bh, dqkv, dy), scratch + (long)bh * scratchLen);
-            });
+            }, minPerChunk: headsPerChunk);
         }, qkv);
     }
 }

@@ -63,6 +63,17 @@ public sealed class Tape
         if (!loss.RequiresGrad)
             throw new InvalidOperationException("Backward: the loss does not depend on any parameter that requires a gradient (or the tape is not recording).");
         loss.GradOrZeros(this).Span.Fill(1f);
+        BackwardFrom(loss);
+    }
+
+    /// <summary>
+    /// Runs the recorded backward steps when the caller has already set the output's gradient
+    /// (<paramref name="output"/>.Grad), e.g. to backpropagate a non-scalar output or in benchmarks.
+    /// </summary>
+    public void BackwardFrom(Variable output)
+    {
+        if (output.Grad is null)
+            throw new InvalidOperationException("BackwardFrom: set the output's gradient first (GradOrZeros, then fill it).");
         for (int i = _backward.Count - 1; i >= 0; i--) _backward[i]();
     }
 

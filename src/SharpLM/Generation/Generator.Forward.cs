@@ -50,6 +50,7 @@ public sealed unsafe partial class Generator
             }
             _attLayer = l; _attStart = p0; _attCount = n;
             _attCapture = capture; _attCaptureStride = captureStride;
+            if (KernelThreads.ChunkCount(cfg.Heads) > 1) _matVec.ParallelDispatches++;
             KernelThreads.For(cfg.Heads, _attendHeads);
             Project(b.AttentionOut, att, x, n, accumulate: true);
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SharpLM.Kernels;
@@ -17,13 +18,19 @@ public static unsafe class Activations
     /// GELU, tanh approximation: <c>y = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))</c>, computed as
     /// <c>x·σ(2u)</c> since ½(1+tanh u) = σ(2u).
     /// </summary>
-    public static void GeluForward(float* x, float* y, int n) =>
+    public static void GeluForward(float* x, float* y, int n)
+    {
+        if (Serial(n)) GeluForwardRange(x, y, 0, n); else GeluForwardParallel(x, y, n);
+    }
+
+    private static void GeluForwardParallel(float* x, float* y, int n) =>
         KernelThreads.For(n, (s, e) => GeluForwardRange(x, y, s, e), MinPerThread);
 
     /// <summary>GELU backward: <c>dx (+)= dy · gelu'(x)</c> with gelu'(x) = s + x·s(1−s)·2u', s = σ(2u).</summary>
     public static void GeluBackward(float* x, float* dy, float* dx, int n, bool accumulate) =>
         KernelThreads.For(n, (s, e) => GeluBackwardRange(x, dy, dx, s, e, accumulate), MinPerThread);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GeluForwardRange(float* x, float* y, int i, int end)
     {
         if (Vector512.IsHardwareAccelerated)
@@ -47,6 +54,7 @@ public static unsafe class Activations
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GeluBackwardRange(float* x, float* dy, float* dx, int i, int end, bool accumulate)
     {
         if (Vector512.IsHardwareAccelerated)
@@ -83,15 +91,19 @@ public static unsafe class Activations
     }
 
     /// <summary>SiLU (swish), LLaMA's gate activation: <c>y = x·σ(x)</c>.</summary>
-    public static void SiluForward(float* x, float* y, int n) =>
-        KernelThreads.For(n, (s, e) => SwiGluForwardRange(x, null, y, s, e), MinPerThread);
+    public static void SiluForward(float* x, float* y, int n) => SwiGluForward(x, null, y, n);
 
     /// <summary>SiLU backward: <c>dx (+)= dy·σ(x)·(1 + x·(1 − σ(x)))</c>.</summary>
     public static void SiluBackward(float* x, float* dy, float* dx, int n, bool accumulate) =>
         KernelThreads.For(n, (s, e) => SwiGluBackwardRange(x, null, dy, dx, null, s, e, accumulate, false), MinPerThread);
 
     /// <summary>SwiGLU gate, LLaMA's feed-forward: <c>y = silu(a)·b</c> elementwise.</summary>
-    public static void SwiGluForward(float* a, float* b, float* y, int n) =>
+    public static void SwiGluForward(float* a, float* b, float* y, int n)
+    {
+        if (Serial(n)) SwiGluForwardRange(a, b, y, 0, n); else SwiGluForwardParallel(a, b, y, n);
+    }
+
+    private static void SwiGluForwardParallel(float* a, float* b, float* y, int n) =>
         KernelThreads.For(n, (s, e) => SwiGluForwardRange(a, b, y, s, e), MinPerThread);
 
     /// <summary>
@@ -105,14 +117,30 @@ public static unsafe class Activations
         }, MinPerThread);
 
     /// <summary>Hyperbolic tangent, elementwise (DyT's squashing function).</summary>
-    public static void Tanh(float* x, float* y, int n) =>
+    public static void Tanh(float* x, float* y, int n)
+    {
+        if (Serial(n)) System.Numerics.Tensors.TensorPrimitives.Tanh(new ReadOnlySpan<float>(x, n), new Span<float>(y, n));
+        else TanhParallel(x, y, n);
+    }
+
+    private static void TanhParallel(float* x, float* y, int n) =>
         KernelThreads.For(n, (s, e) => System.Numerics.Tensors.TensorPrimitives.Tanh(new ReadOnlySpan<float>(x + s, e - s), new Span<float>(y + s, e - s)), MinPerThread);
 
     /// <summary>Exponential, elementwise.</summary>
-    public static void Exp(float* x, float* y, int n) =>
+    public static void Exp(float* x, float* y, int n)
+    {
+        if (Serial(n)) System.Numerics.Tensors.TensorPrimitives.Exp(new ReadOnlySpan<float>(x, n), new Span<float>(y, n));
+        else ExpParallel(x, y, n);
+    }
+
+    private static void ExpParallel(float* x, float* y, int n) =>
         KernelThreads.For(n, (s, e) => System.Numerics.Tensors.TensorPrimitives.Exp(new ReadOnlySpan<float>(x + s, e - s), new Span<float>(y + s, e - s)), MinPerThread);
 
+    /// <summary>True when <paramref name="n"/> elements fit one chunk: run inline, allocating nothing (decoding one token).</summary>
+    private static bool Serial(int n) => KernelThreads.ChunkCount(n, MinPerThread) <= 1;
+
     // y = a·σ(a)·(b or 1)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SwiGluForwardRange(float* a, float* b, float* y, int i, int end)
     {
         if (Vector512.IsHardwareAccelerated)
@@ -139,6 +167,7 @@ public static unsafe class Activations
     }
 
     // With da: da (+)= dy·(b or 1)·silu'(a). With db: db (+)= dy·silu(a).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SwiGluBackwardRange(float* a, float* b, float* dy, float* da, float* db, int i, int end, bool accA, bool accB)
     {
         float* dst = da is not null ? da : db;

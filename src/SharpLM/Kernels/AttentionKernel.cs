@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace SharpLM.Kernels;
@@ -49,13 +50,14 @@ public unsafe struct AttentionHead
 /// </summary>
 public static unsafe class AttentionKernel
 {
-    /// <summary>Query rows per block: small enough to skip most of the causal upper triangle.</summary>
-    public const int BlockRows = 32;
+    /// <summary>Query rows per block: small enough to skip most of the causal upper triangle, large enough for GEMM to run well (64 measured best of 16–128 at T = 256 and 1024).</summary>
+    public const int BlockRows = 64;
 
     /// <summary>Scratch floats <see cref="Backward"/> needs for one head.</summary>
     public static int ScratchLength(int tk) => BlockRows * tk;
 
     /// <summary>Forward: fills <c>P</c> (zeros where masked) and <c>O</c>. A query row that may see no key gets O = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in AttentionHead h)
     {
         for (int i0 = 0; i0 < h.Tq; i0 += BlockRows)
@@ -74,6 +76,7 @@ public static unsafe class AttentionKernel
     /// <c>dS = P ⊙ (dP − rowsum(P ⊙ dP))·scale</c>; <c>dQ += dS·K</c>; <c>dK += dSᵀ·Q</c>.
     /// <paramref name="scratch"/> holds <see cref="ScratchLength"/> floats.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in AttentionHead h, float* scratch)
     {
         for (int i0 = 0; i0 < h.Tq; i0 += BlockRows)
@@ -108,6 +111,7 @@ public static unsafe class AttentionKernel
         return Math.Clamp(lim, 0, h.Tk);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaskedSoftmaxRow(in AttentionHead h, int i)
     {
         int lim = Limit(h, i);

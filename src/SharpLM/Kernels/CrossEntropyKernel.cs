@@ -50,8 +50,12 @@ public static unsafe class CrossEntropyKernel
                 {
                     float* dst = accumulate ? t : dlogits + (long)r * v;
                     var ds = new Span<float>(dst, v);
-                    Softmax.ExpShifted(logits + (long)r * v, dst, v, logSumExp[r], 1f);
-                    TensorPrimitives.Multiply(ds, scale, ds);
+                    if (scale > 0) Softmax.ExpShifted(logits + (long)r * v, dst, v, logSumExp[r] - MathF.Log(scale), 1f); // one pass: e^{z − lse}·scale
+                    else
+                    {
+                        Softmax.ExpShifted(logits + (long)r * v, dst, v, logSumExp[r], 1f);
+                        TensorPrimitives.Multiply(ds, scale, ds);
+                    }
                     ds[targets[r]] -= scale;
                     if (accumulate) TensorPrimitives.Add(d, ds, d);
                 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace SharpLM.Kernels;
@@ -12,10 +13,10 @@ namespace SharpLM.Kernels;
 internal static unsafe class GemmBlocked
 {
     /// <summary>Depth of a k slice: one packed B sliver (KC×NR) stays in L1 while it is reused.</summary>
-    internal static int KC = 256;
+    internal static int KC = 128;
 
     /// <summary>Height of a packed A block (MC×KC, kept in L2).</summary>
-    internal static int MC = 144;
+    internal static int MC = 256;
 
     /// <summary>Width of a packed B panel (KC×NC, kept in L2/L3).</summary>
     internal static int NC = 1536;
@@ -24,7 +25,7 @@ internal static unsafe class GemmBlocked
     internal static GemmTileKernel Kernel = GemmTileKernel.Best;
 
     /// <summary>Below this many multiply-adds a GEMM runs on one thread (waking workers would cost more).</summary>
-    internal const long ParallelThreshold = 1L << 18;
+    internal const long ParallelThreshold = 1L << 20;
 
     /// <summary>Runs the blocked GEMM, split across <see cref="KernelThreads"/>.</summary>
     public static void Run(bool transA, bool transB, int m, int n, int k,
@@ -84,6 +85,7 @@ internal static unsafe class GemmBlocked
     }
 
     /// <summary>Sweeps the micro-kernel over an mc×nc block of C from packed A and B.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel(in GemmTileKernel kern, int kc, int mc, int nc, float* packedA, float* packedB,
         float* c, nint ldc, bool add, float* tmp)
     {

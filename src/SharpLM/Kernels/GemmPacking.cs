@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -15,7 +16,28 @@ internal static unsafe class GemmPacking
     /// Packs op(A)[i0..i0+mc, p0..p0+kc] as ⌈mc/MR⌉ slivers; sliver s holds, for each p, the MR
     /// values A(i0+s·MR+r, p0+p) (zero beyond mc).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, nint lda, int i0, int p0, int mc, int kc, int mr, float* dst)
+    {
+        if (transA && mr == 8 && Avx.IsSupported)
+        {
+            // A is stored k×m: walk each stored row once (sequential reads), dealing 8 values to each sliver.
+            int full = mc / 8;
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = a + (nint)(p0 + p) * lda + i0;
+                float* dp = dst + (nint)p * 8;
+                for (int s = 0; s < full; s++) Vector256.Store(Vector256.Load(src + s * 8), dp + (nint)s * 8 * kc);
+            }
+            if (full * 8 == mc) return;
+            PackASlivers(transA, a, lda, i0 + full * 8, p0, mc - full * 8, kc, mr, dst + (nint)full * 8 * kc);
+            return;
+        }
+        PackASlivers(transA, a, lda, i0, p0, mc, kc, mr, dst);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackASlivers(bool transA, float* a, nint lda, int i0, int p0, int mc, int kc, int mr, float* dst)
     {
         for (int s = 0; s * mr < mc; s++)
         {
@@ -33,6 +55,11 @@ internal static unsafe class GemmPacking
                     for (; r < rows; r++) dp[r] = src[r];
                     for (; r < mr; r++) dp[r] = 0;
                 }
+            }
+            else if (rows == mr && mr % 8 == 0 && Avx.IsSupported)
+            {
+                // A is stored m×k: transpose 8×8 blocks in registers.
+                PackTransposedSliver8(a + (nint)ib * lda + p0, lda, kc, mr, d);
             }
             else
             {
@@ -53,7 +80,32 @@ internal static unsafe class GemmPacking
     /// Packs op(B)[p0..p0+kc, j0..j0+nc] as ⌈nc/NR⌉ slivers; sliver t holds, for each p, the NR
     /// values B(p0+p, j0+t·NR+j) (zero beyond nc).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(bool transB, float* b, nint ldb, int p0, int j0, int kc, int nc, int nr, float* dst)
+    {
+        if (!transB && nr == 32 && Vector512.IsHardwareAccelerated)
+        {
+            // B is stored k×n: walk each stored row once (sequential reads), dealing 32 values to each sliver.
+            int full = nc / 32;
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = b + (nint)(p0 + p) * ldb + j0;
+                float* dp = dst + (nint)p * 32;
+                for (int t = 0; t < full; t++)
+                {
+                    Vector512.Store(Vector512.Load(src + t * 32), dp + (nint)t * 32 * kc);
+                    Vector512.Store(Vector512.Load(src + t * 32 + 16), dp + (nint)t * 32 * kc + 16);
+                }
+            }
+            if (full * 32 == nc) return;
+            PackBSlivers(transB, b, ldb, p0, j0 + full * 32, kc, nc - full * 32, nr, dst + (nint)full * 32 * kc);
+            return;
+        }
+        PackBSlivers(transB, b, ldb, p0, j0, kc, nc, nr, dst);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackBSlivers(bool transB, float* b, nint ldb, int p0, int j0, int kc, int nc, int nr, float* dst)
     {
         for (int t = 0; t * nr < nc; t++)
         {
@@ -97,6 +149,7 @@ internal static unsafe class GemmPacking
     /// Transposes an NR×kc block of row-major rows (stride <paramref name="ld"/>) into kc rows
     /// of NR values, eight rows × eight columns at a time with 256-bit shuffles.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackTransposedSliver8(float* src, nint ld, int kc, int nr, float* d)
     {
         for (int j = 0; j < nr; j += 8)

@@ -18,7 +18,7 @@ internal readonly unsafe struct GemmTileKernel
     /// <summary>The kernel: <c>(kc, packedA, packedB, c, ldc, add)</c> writes a full MR×NR tile of C.</summary>
     public readonly delegate*<int, float*, float*, float*, nint, bool, void> Tile;
 
-    /// <summary>A short name for benchmarks and logs, such as "avx512 6x32".</summary>
+    /// <summary>A short name for benchmarks and logs, such as "avx512 8x32".</summary>
     public readonly string Name;
 
     /// <summary>Describes a kernel.</summary>
@@ -28,11 +28,11 @@ internal readonly unsafe struct GemmTileKernel
     }
 
     /// <summary>The best kernel this CPU supports: AVX-512 or AVX2+FMA tiles, else a scalar tile.</summary>
-    public static GemmTileKernel Best => Vector256.IsHardwareAccelerated && Fma.IsSupported ? Avx2 : Scalar;
+    public static GemmTileKernel Best => Avx512 ?? (Vector256.IsHardwareAccelerated && Fma.IsSupported ? Avx2 : Scalar);
 
     /// <summary>The 512-bit kernel (16 lanes), or null when the CPU lacks AVX-512.</summary>
     public static GemmTileKernel? Avx512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported
-        ? new GemmTileKernel(6, 32, &GemmMicroKernels.Tile512_6x32, "avx512 6x32") : null;
+        ? new GemmTileKernel(8, 32, &GemmMicroKernels.Tile512_8x32, "avx512 8x32") : null;
 
     /// <summary>The 256-bit kernel with fused multiply-add (8 lanes).</summary>
     public static GemmTileKernel Avx2 => new(6, 16, &GemmMicroKernels.Tile256_6x16, "avx2 6x16");

@@ -5,29 +5,55 @@ namespace SharpLM.Kernels;
 
 /// <summary>
 /// The persistent worker threads behind <see cref="KernelThreads.For"/>. A training step
-/// runs hundreds of small GEMMs; waking a worker that is already spinning costs well under a
-/// microsecond, while <c>Parallel.For</c> pays several microseconds per call. Workers spin
-/// briefly after each job (the next kernel usually follows at once) and then sleep on a
-/// semaphore, so an idle engine uses no CPU.
+/// runs hundreds of small GEMMs; handing a chunk to a worker that is already spinning costs
+/// about a microsecond, while <c>Parallel.For</c> pays several per call. Chunks are claimed
+/// from a shared counter by whoever is free (the caller included), so a worker the OS has not
+/// scheduled yet never holds the caller up; which thread runs a chunk never changes what the
+/// chunk computes. Workers spin briefly after each job (the next kernel usually follows at
+/// once), then sleep on a semaphore, so an idle engine uses no CPU.
 /// </summary>
 internal static class KernelWorkerPool
 {
     /// <summary>How long a worker keeps polling for the next job before it goes to sleep.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 µs
 
+    /// <summary>One parallel loop: its body, its fixed split, and counters for claimed and finished chunks.</summary>
+    private sealed class Job(Action<int, int> body, int count, int chunks)
+    {
+        private int _next = -1, _done;
+        public Exception? Failure;
+        public bool Finished => Volatile.Read(ref _done) == chunks;
+
+        /// <summary>Claims and runs chunks until none are left.</summary>
+        public void Work()
+        {
+            int c;
+            while ((c = Interlocked.Increment(ref _next)) < chunks)
+            {
+                int s = ChunkStart(count, chunks, c), e = ChunkStart(count, chunks, c + 1);
+                try
+                {
+                    RunChunk(body, s, e);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref Failure, ex, null);
+                }
+                Interlocked.Increment(ref _done);
+            }
+        }
+    }
+
     private sealed class Worker
     {
         public readonly SemaphoreSlim Wake = new(0);
-        public Action<int, int>? Body;
-        public int Start, End;
-        public int Posted;   // job sequence number written by the caller
         public int Sleeping; // 1 while the worker is (about to be) blocked on Wake
     }
 
     private static readonly object Gate = new();
     private static Worker[] _workers = [];
-    private static int _pending;
-    private static Exception? _failure;
+    private static Job? _job;
+    private static int _generation;
 
     [ThreadStatic] private static bool _insideParallel;
 
@@ -36,64 +62,48 @@ internal static class KernelWorkerPool
 
     /// <summary>
     /// Runs chunk c of <paramref name="chunks"/> (the contiguous range [count·c/chunks, count·(c+1)/chunks))
-    /// for every c, chunk 0 on the calling thread and the rest on workers. If another caller is
-    /// using the pool, all chunks run here one after another: the split, and so the result, is the same.
+    /// for every c, on the calling thread and up to chunks−1 workers. If another caller is using the
+    /// pool, all chunks run here one after another: the split, and so the result, is the same.
     /// </summary>
     public static void Run(int count, int chunks, Action<int, int> body)
     {
+        var job = new Job(body, count, chunks);
         if (!Monitor.TryEnter(Gate))
         {
-            RunInline(count, chunks, body);
-            return;
+            job.Work();
         }
-        try
+        else
         {
-            EnsureWorkers(chunks - 1);
-            _failure = null;
-            Volatile.Write(ref _pending, chunks - 1);
-            for (int c = 1; c < chunks; c++)
+            try
             {
-                var w = _workers[c - 1];
-                w.Body = body;
-                w.Start = ChunkStart(count, chunks, c);
-                w.End = ChunkStart(count, chunks, c + 1);
-                Interlocked.Increment(ref w.Posted);
-                if (Volatile.Read(ref w.Sleeping) == 1) w.Wake.Release();
+                EnsureWorkers(chunks - 1);
+                Volatile.Write(ref _job, job);
+                Interlocked.Increment(ref _generation);
+                for (int i = 0; i < chunks - 1; i++)
+                    if (Volatile.Read(ref _workers[i].Sleeping) == 1) _workers[i].Wake.Release();
+                job.Work();
+                var spin = new SpinWait();
+                while (!job.Finished) spin.SpinOnce(sleep1Threshold: -1);
             }
-            RunChunk(body, 0, ChunkStart(count, chunks, 1));
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
-            if (_failure is { } e) ExceptionDispatchInfo.Capture(e).Throw();
+            finally
+            {
+                Monitor.Exit(Gate);
+            }
         }
-        finally
-        {
-            Monitor.Exit(Gate);
-        }
+        if (job.Failure is { } e) ExceptionDispatchInfo.Capture(e).Throw();
     }
 
     /// <summary>Start of chunk c when [0,count) is cut into <paramref name="chunks"/> near-equal contiguous pieces.</summary>
     public static int ChunkStart(int count, int chunks, int c) => (int)((long)count * c / chunks);
 
-    private static void RunInline(int count, int chunks, Action<int, int> body)
-    {
-        for (int c = 0; c < chunks; c++)
-        {
-            int s = ChunkStart(count, chunks, c), e = ChunkStart(count, chunks, c + 1);
-            if (e > s) RunChunk(body, s, e);
-        }
-    }
-
     private static void RunChunk(Action<int, int> body, int start, int end)
     {
+        if (end <= start) return;
         bool outer = _insideParallel;
         _insideParallel = true;
         try
         {
-            if (end > start) body(start, end);
-        }
-        catch (Exception e)
-        {
-            Interlocked.CompareExchange(ref _failure, e, null);
+            body(start, end);
         }
         finally
         {
@@ -118,24 +128,21 @@ internal static class KernelWorkerPool
 
     private static void WorkerLoop(Worker w)
     {
-        int seen = 0;
+        int seen = Volatile.Read(ref _generation);
         while (true)
         {
-            // Poll for the next job for a short while, then sleep until the caller wakes us.
+            // Poll for the next job for a short while, then sleep until a caller wakes us.
             long deadline = Stopwatch.GetTimestamp() + SpinTicks;
-            while (Volatile.Read(ref w.Posted) == seen && Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
-            if (Volatile.Read(ref w.Posted) == seen)
+            while (Volatile.Read(ref _generation) == seen && Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
+            if (Volatile.Read(ref _generation) == seen)
             {
                 Interlocked.Exchange(ref w.Sleeping, 1);
-                if (Volatile.Read(ref w.Posted) == seen) w.Wake.Wait();
+                if (Volatile.Read(ref _generation) == seen) w.Wake.Wait();
                 Interlocked.Exchange(ref w.Sleeping, 0);
-                if (Volatile.Read(ref w.Posted) == seen) continue; // a stale wake-up: no new job
+                if (Volatile.Read(ref _generation) == seen) continue; // a stale wake-up: no new job
             }
-            seen = Volatile.Read(ref w.Posted);
-            var body = w.Body!;
-            RunChunk(body, w.Start, w.End);
-            w.Body = null;
-            Interlocked.Decrement(ref _pending);
+            seen = Volatile.Read(ref _generation);
+            Volatile.Read(ref _job)?.Work();
         }
     }
 }

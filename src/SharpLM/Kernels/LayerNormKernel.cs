@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
@@ -16,24 +17,32 @@ public static unsafe class LayerNormKernel
     /// </summary>
     public static void Forward(float* x, float* gamma, float* beta, float* y, float* mean, float* rstd, int rows, int c, float eps)
     {
-        KernelThreads.For(rows, (r0, r1) =>
+        int perChunk = Math.Max(1, 8192 / Math.Max(1, c));
+        if (KernelThreads.ChunkCount(rows, perChunk) <= 1) ForwardRows(x, gamma, beta, y, mean, rstd, 0, rows, c, eps); // no closure: decoding allocates nothing
+        else ForwardParallel(x, gamma, beta, y, mean, rstd, rows, c, eps, perChunk);
+    }
+
+    private static void ForwardParallel(float* x, float* gamma, float* beta, float* y, float* mean, float* rstd, int rows, int c, float eps, int perChunk) =>
+        KernelThreads.For(rows, (r0, r1) => ForwardRows(x, gamma, beta, y, mean, rstd, r0, r1, c, eps), perChunk);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardRows(float* x, float* gamma, float* beta, float* y, float* mean, float* rstd, int r0, int r1, int c, float eps)
+    {
+        var g = new ReadOnlySpan<float>(gamma, c);
+        for (int r = r0; r < r1; r++)
         {
-            var g = new ReadOnlySpan<float>(gamma, c);
-            for (int r = r0; r < r1; r++)
-            {
-                float* xr = x + (long)r * c, yr = y + (long)r * c;
-                var xs = new ReadOnlySpan<float>(xr, c);
-                float m = TensorPrimitives.Sum(xs) / c;
-                float v = SumSquaredDeviation(xr, m, c) / c;
-                float s = 1f / MathF.Sqrt(v + eps);
-                mean[r] = m; rstd[r] = s;
-                var ys = new Span<float>(yr, c);
-                TensorPrimitives.Subtract(xs, m, ys);
-                TensorPrimitives.Multiply(ys, s, ys);
-                if (beta is null) TensorPrimitives.Multiply(ys, g, ys);
-                else TensorPrimitives.FusedMultiplyAdd(ys, g, new ReadOnlySpan<float>(beta, c), ys);
-            }
-        }, minPerChunk: Math.Max(1, 8192 / Math.Max(1, c)));
+            float* xr = x + (long)r * c, yr = y + (long)r * c;
+            var xs = new ReadOnlySpan<float>(xr, c);
+            float m = TensorPrimitives.Sum(xs) / c;
+            float v = SumSquaredDeviation(xr, m, c) / c;
+            float s = 1f / MathF.Sqrt(v + eps);
+            mean[r] = m; rstd[r] = s;
+            var ys = new Span<float>(yr, c);
+            TensorPrimitives.Subtract(xs, m, ys);
+            TensorPrimitives.Multiply(ys, s, ys);
+            if (beta is null) TensorPrimitives.Multiply(ys, g, ys);
+            else TensorPrimitives.FusedMultiplyAdd(ys, g, new ReadOnlySpan<float>(beta, c), ys);
+        }
     }
 
     /// <summary>
@@ -73,6 +82,7 @@ public static unsafe class LayerNormKernel
         TensorPrimitives.Add(t, part, t);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardRows(float* x, float* gamma, float* mean, float* rstd, float* dy,
         float* dx, bool accumulateDx, float* dgamma, float* dbeta, float* xhat, int r0, int r1, int c)
     {
@@ -102,6 +112,7 @@ public static unsafe class LayerNormKernel
     }
 
     /// <summary>Σ (x[i] − m)² over one row, vectorized.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float SumSquaredDeviation(float* x, float m, int c)
     {
         int i = 0;

@@ -12,19 +12,26 @@ public static unsafe class RmsNormKernel
     /// <summary>Forward over <paramref name="rows"/> rows of <paramref name="c"/> channels; stores each row's rstd.</summary>
     public static void Forward(float* x, float* gamma, float* y, float* rstd, int rows, int c, float eps)
     {
-        KernelThreads.For(rows, (r0, r1) =>
+        int perChunk = Math.Max(1, 8192 / Math.Max(1, c));
+        if (KernelThreads.ChunkCount(rows, perChunk) <= 1) ForwardRows(x, gamma, y, rstd, 0, rows, c, eps); // no closure: decoding allocates nothing
+        else ForwardParallel(x, gamma, y, rstd, rows, c, eps, perChunk);
+    }
+
+    private static void ForwardParallel(float* x, float* gamma, float* y, float* rstd, int rows, int c, float eps, int perChunk) =>
+        KernelThreads.For(rows, (r0, r1) => ForwardRows(x, gamma, y, rstd, r0, r1, c, eps), perChunk);
+
+    private static void ForwardRows(float* x, float* gamma, float* y, float* rstd, int r0, int r1, int c, float eps)
+    {
+        var g = new ReadOnlySpan<float>(gamma, c);
+        for (int r = r0; r < r1; r++)
         {
-            var g = new ReadOnlySpan<float>(gamma, c);
-            for (int r = r0; r < r1; r++)
-            {
-                var xs = new ReadOnlySpan<float>(x + (long)r * c, c);
-                var ys = new Span<float>(y + (long)r * c, c);
-                float s = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(xs) / c + eps);
-                rstd[r] = s;
-                TensorPrimitives.Multiply(xs, s, ys);
-                TensorPrimitives.Multiply(ys, g, ys);
-            }
-        }, minPerChunk: Math.Max(1, 8192 / Math.Max(1, c)));
+            var xs = new ReadOnlySpan<float>(x + (long)r * c, c);
+            var ys = new Span<float>(y + (long)r * c, c);
+            float s = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(xs) / c + eps);
+            rstd[r] = s;
+            TensorPrimitives.Multiply(xs, s, ys);
+            TensorPrimitives.Multiply(ys, g, ys);
+        }
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
@@ -11,6 +12,7 @@ namespace SharpLM.Kernels;
 public static unsafe class Softmax
 {
     /// <summary><c>y = softmax(scale·x)</c> over one row of <paramref name="n"/> values (x and y may alias).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(float* x, float* y, int n, float scale = 1f)
     {
         if (n <= 0) return;
@@ -20,17 +22,39 @@ public static unsafe class Softmax
     }
 
     /// <summary>Row softmax over each of <paramref name="rows"/> rows of length <paramref name="n"/>, rows in parallel.</summary>
-    public static void Rows(float* x, float* y, int rows, int n) =>
+    public static void Rows(float* x, float* y, int rows, int n)
+    {
+        if (KernelThreads.ChunkCount(rows, RowsPerChunk(n)) <= 1) for (int r = 0; r < rows; r++) Row(x + (long)r * n, y + (long)r * n, n);
+        else RowsParallel(x, y, rows, n);
+    }
+
+    private static int RowsPerChunk(int n) => Math.Max(1, 8192 / Math.Max(1, n));
+
+    private static void RowsParallel(float* x, float* y, int rows, int n) =>
         KernelThreads.For(rows, (r0, r1) =>
         {
             for (int r = r0; r < r1; r++) Row(x + (long)r * n, y + (long)r * n, n);
         }, minPerChunk: Math.Max(1, 8192 / Math.Max(1, n)));
 
-    /// <summary><c>log Σ_j e^{x_j}</c>, computed stably as max + log Σ e^{x_j − max}.</summary>
+    /// <summary>
+    /// <c>log Σ_j e^{x_j}</c>, computed stably as max + log Σ e^{x_j − max}. Long rows (a vocabulary
+    /// of logits) go block by block with a running max, so memory is read once and each block's
+    /// second pass hits the L1 cache.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float LogSumExp(float* x, int n)
     {
-        float max = TensorPrimitives.Max(new ReadOnlySpan<float>(x, n));
-        return max + MathF.Log(ExpShifted(x, null, n, max, 1f));
+        const int block = 4096;
+        float max = float.NegativeInfinity, sum = 0;
+        for (int i = 0; i < n; i += block)
+        {
+            int len = Math.Min(block, n - i);
+            float bm = TensorPrimitives.Max(new ReadOnlySpan<float>(x + i, len));
+            if (bm > max) { sum *= MathF.Exp(max - bm); max = bm; }
+            if (float.IsNegativeInfinity(max)) continue;
+            sum += ExpShifted(x + i, null, len, max, 1f);
+        }
+        return max + MathF.Log(sum);
     }
 
     /// <summary>Log-softmax of each row: <c>y = x − logΣe^x</c>, rows in parallel.</summary>
@@ -47,22 +71,30 @@ public static unsafe class Softmax
     /// <summary>
     /// Softmax backward for one row, given the probabilities y: <c>dx (+)= y ⊙ (dy − Σ_j y_j·dy_j)</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardRow(float* y, float* dy, float* dx, int n, bool accumulate)
     {
         var ys = new ReadOnlySpan<float>(y, n);
         var dys = new ReadOnlySpan<float>(dy, n);
         var dxs = new Span<float>(dx, n);
         float dot = TensorPrimitives.Dot(ys, dys);
-        for (int i = 0; i < n; i++)
+        if (accumulate)
         {
-            float v = y[i] * (dy[i] - dot);
-            dxs[i] = accumulate ? dxs[i] + v : v;
+            // dx += y·dy − y·dot, in two fused passes (no scratch needed)
+            TensorPrimitives.FusedMultiplyAdd(ys, dys, dxs, dxs);
+            TensorPrimitives.MultiplyAdd(ys, -dot, dxs, dxs);
+        }
+        else
+        {
+            TensorPrimitives.Subtract(dys, dot, dxs);
+            TensorPrimitives.Multiply(dxs, ys, dxs);
         }
     }
 
     /// <summary>
     /// Writes <c>e^{scale·(x − max)}</c> to y (unless y is null) and returns their sum.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float ExpShifted(float* x, float* y, int n, float max, float scale)
     {
         int i = 0;

@@ -13,7 +13,12 @@ public sealed class BpeTokenizer : ITokenizer
     private readonly Dictionary<string, int> _specials;
     private readonly HashSet<int> _specialIds;
     private readonly BpeMerges _merges;
-    private readonly ThreadLocal<PieceCache> _cache = new(() => new PieceCache());
+
+    /// <summary>The merge engine (tests compare its short and long paths).</summary>
+    internal BpeMerges MergeEngine => _merges;
+    private readonly ThreadLocal<PieceCache> _cache = new(() => new PieceCache(), trackAllValues: true);
+    private readonly int[] _byteIds = new int[256];
+    private List<BpeMerge>? _orderedMerges;
 
     /// <summary>Creates a tokenizer from each id's bytes, merge rules, a pre-tokenizer and special tokens.</summary>
     /// <param name="tokenBytes">Bytes of every ordinary token, indexed by id (null for ids used by special tokens).</param>
@@ -43,7 +48,8 @@ public sealed class BpeTokenizer : ITokenizer
         foreach (var (text, id) in _specials) _tokenBytes[id] = Encoding.UTF8.GetBytes(text);
         for (int id = 0; id < size; id++) _tokenBytes[id] ??= [];
         _merges = new BpeMerges(merges, byteToId);
-        foreach (var m in _merges.Ordered())
+        byteToId.CopyTo(_byteIds, 0);
+        foreach (var m in _merges.Unordered())
         {
             if ((uint)m.Left >= size || (uint)m.Right >= size || (uint)m.Result >= size)
                 throw new ArgumentException($"merge rule ({m.Left}, {m.Right}) → {m.Result} names an id outside the vocabulary of {size}", nameof(merges));
@@ -63,13 +69,19 @@ public sealed class BpeTokenizer : ITokenizer
     public PreTokenizer PreTokenizer { get; }
 
     /// <summary>Merge rules in rank order (what tokenizer.json and merges.txt store).</summary>
-    public IReadOnlyList<BpeMerge> Merges => _merges.Ordered();
+    public IReadOnlyList<BpeMerge> Merges => _orderedMerges ??= _merges.Ordered();
 
     /// <summary>The raw bytes of one token (a special token's bytes are its UTF-8 text).</summary>
     public byte[] TokenBytes(int id)
     {
         if ((uint)id >= (uint)_tokenBytes.Length) throw new ArgumentOutOfRangeException(nameof(id), id, $"token id must be in 0..{_tokenBytes.Length - 1}");
         return _tokenBytes[id];
+    }
+
+    /// <summary>Empties every thread's word cache (benchmarks use it to measure encoding from cold).</summary>
+    public void ClearCaches()
+    {
+        foreach (var cache in _cache.Values) cache.Clear();
     }
 
     /// <summary>True if <paramref name="id"/> is a special token.</summary>
@@ -79,15 +91,15 @@ public sealed class BpeTokenizer : ITokenizer
     public int[] Encode(string text, bool allowSpecial = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var output = new List<int>(text.Length / 3 + 4);
+        var output = new IdBuffer(text.Length / 3 + 4);
         if (!allowSpecial || _specials.Count == 0) EncodeOrdinary(text.AsSpan(), output);
         else SpecialTokenSplitter.Split(text, _specials, (s, n) => EncodeOrdinary(text.AsSpan(s, n), output), output.Add);
         return output.ToArray();
     }
 
     /// <summary>
-    /// Encodes a long text on several threads. The text is cut only after a newline that is
-    /// followed by a non-space character, where the pre-tokenizer always starts a new word,
+    /// Encodes a long text on several threads. The text is cut only just after a single newline
+    /// between two non-space characters, where the pre-tokenizer always ends and starts a word,
     /// so the ids equal <see cref="Encode"/>'s exactly.
     /// </summary>
     public int[] EncodeParallel(string text, int threads, bool allowSpecial = false)
@@ -106,7 +118,7 @@ public sealed class BpeTokenizer : ITokenizer
         return all;
     }
 
-    /// <summary>Chunk boundaries (start 0 … end) at "\n" followed by a non-whitespace character.</summary>
+    /// <summary>Chunk boundaries (start 0 … end) just after a "\n" that has a non-whitespace character on both sides.</summary>
     internal static List<int> SafeCuts(string text, int chunks)
     {
         var cuts = new List<int> { 0 };
@@ -115,7 +127,7 @@ public sealed class BpeTokenizer : ITokenizer
         while (pos < text.Length)
         {
             int nl = text.IndexOf('\n', pos);
-            while (nl >= 0 && nl + 1 < text.Length && Gpt2PreTokenizer.IsWhiteSpace(char.IsSurrogate(text[nl + 1]) ? 0 : text[nl + 1]))
+            while (nl >= 0 && nl + 1 < text.Length && !IsSafeCut(text, nl))
                 nl = text.IndexOf('\n', nl + 1);
             if (nl < 0 || nl + 1 >= text.Length) break;
             cuts.Add(nl + 1);
@@ -125,25 +137,44 @@ public sealed class BpeTokenizer : ITokenizer
         return cuts;
     }
 
-    private void EncodeOrdinary(ReadOnlySpan<char> text, List<int> output)
+    // A lone "\n" between two non-space characters: the pattern ends a word after it whether or not
+    // more text follows, and starts a new word at the next character.
+    private static bool IsSafeCut(string text, int nl) =>
+        nl > 0 && !IsSpaceAt(text, nl - 1) && !IsSpaceAt(text, nl + 1);
+
+    private static bool IsSpaceAt(string text, int i) => !char.IsSurrogate(text[i]) && Gpt2PreTokenizer.IsWhiteSpace(text[i]);
+
+    private void EncodeOrdinary(ReadOnlySpan<char> text, IdBuffer output)
     {
         var cache = _cache.Value!;
-        var pieces = cache.Pieces;
-        pieces.Clear();
-        PreTokenizer.Split(text, pieces);
-        Span<byte> buffer = stackalloc byte[512];
-        foreach (var (start, length) in pieces)
+        if (PreTokenizer is Gpt2PreTokenizer)
         {
-            var piece = text.Slice(start, length);
-            if (cache.Lookup.TryGetValue(piece, out var ids)) { output.AddRange(ids); continue; }
-            int maxBytes = Encoding.UTF8.GetMaxByteCount(length);
-            var bytes = maxBytes <= buffer.Length ? buffer : new byte[maxBytes];
-            // Lone surrogates (invalid UTF-16) become U+FFFD here, as Python's tiktoken replaces them.
-            int n = Encoding.UTF8.GetBytes(piece, bytes);
-            ids = _merges.Encode(bytes.Slice(0, n));
-            if (length <= 256) cache.Add(piece, ids);
-            output.AddRange(ids);
+            // The hand-written scanner hands out one word at a time: no list of pieces needed.
+            for (int pos = 0; pos < text.Length;)
+            {
+                int length = Gpt2PreTokenizer.NextPieceLength(text, pos);
+                EncodePiece(text.Slice(pos, length), cache, output);
+                pos += length;
+            }
+            return;
         }
+        var pieces = new List<(int Start, int Length)>();
+        PreTokenizer.Split(text, pieces);
+        foreach (var (start, length) in pieces) EncodePiece(text.Slice(start, length), cache, output);
+    }
+
+    private void EncodePiece(ReadOnlySpan<char> piece, PieceCache cache, IdBuffer output)
+    {
+        if (piece.Length == 1 && piece[0] < 0x80) { output.Add(_byteIds[piece[0]]); return; } // one ASCII byte
+        if (cache.TryGet(piece, out var cached)) { output.Add(cached); return; }
+        Span<byte> buffer = stackalloc byte[256];
+        int maxBytes = Encoding.UTF8.GetMaxByteCount(piece.Length);
+        var bytes = maxBytes <= buffer.Length ? buffer : new byte[maxBytes];
+        // Lone surrogates (invalid UTF-16) become U+FFFD here, as Python's tiktoken replaces them.
+        int n = Encoding.UTF8.GetBytes(piece, bytes);
+        var ids = _merges.Encode(bytes.Slice(0, n));
+        if (piece.Length <= 64) cache.Add(piece, ids);
+        output.Add(ids);
     }
 
     /// <inheritdoc />
@@ -162,23 +193,4 @@ public sealed class BpeTokenizer : ITokenizer
 
     /// <inheritdoc />
     public StreamingDecoder CreateStreamingDecoder() => new Utf8StreamingDecoder(TokenBytes);
-
-    /// <summary>A per-thread cache from a word's text to its ids (most words repeat).</summary>
-    private sealed class PieceCache
-    {
-        private const int MaxEntries = 200_000;
-        private readonly Dictionary<string, int[]> _map = new();
-
-        public PieceCache() => Lookup = _map.GetAlternateLookup<ReadOnlySpan<char>>();
-
-        public Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; }
-
-        public List<(int Start, int Length)> Pieces { get; } = new();
-
-        public void Add(ReadOnlySpan<char> piece, int[] ids)
-        {
-            if (_map.Count >= MaxEntries) _map.Clear();
-            _map[piece.ToString()] = ids;
-        }
-    }
 }

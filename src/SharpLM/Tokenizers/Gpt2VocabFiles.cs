@@ -138,7 +138,7 @@ public static class Gpt2VocabFiles
         });
         AtomicFile.Write(Path.Combine(folder, "merges.txt"), stream =>
         {
-            using var w = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
+            using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
             w.WriteLine("#version: 0.2");
             foreach (var m in tokenizer.Merges)
                 w.WriteLine($"{VocabString(tokenizer, m.Left)} {VocabString(tokenizer, m.Right)}");

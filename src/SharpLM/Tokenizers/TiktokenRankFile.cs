@@ -67,7 +67,7 @@ public static class TiktokenRankFile
     {
         AtomicFile.Write(path, stream =>
         {
-            using var w = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
+            using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
             for (int id = 0; id < tokenizer.VocabSize; id++)
             {
                 if (tokenizer.IsSpecial(id)) continue;

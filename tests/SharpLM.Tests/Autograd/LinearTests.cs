@@ -19,7 +19,7 @@ public class LinearTests
             {
                 double s = b[o];
                 for (int i = 0; i < 5; i++) s += (double)x[r * 5 + i] * w[o * 5 + i];
-                Assert.Equal(s, y.Data[r * 7 + o], 4);
+                Assert.Equal(s, y.Data[r * 7 + o], 1e-4);
             }
     }
 

@@ -1,0 +1,34 @@
+using SharpLM.Kernels;
+using SharpLM.Models;
+using SharpLM.Tokenizers;
+
+namespace SharpLM.Cli.Commands;
+
+/// <summary>Loads what the inference commands need from a run folder: the model (config.json + model.safetensors) and its tokenizer (tokenizer.json).</summary>
+internal static class GenerateModelLoader
+{
+    /// <summary>Reads the model and tokenizer in <paramref name="folder"/>, turning file problems into clear CLI errors.</summary>
+    public static (Gpt Model, ITokenizer Tokenizer) Load(string? folder)
+    {
+        if (string.IsNullOrWhiteSpace(folder)) throw new CliException("--model is required: a run folder such as runs/shakespeare (config.json, model.safetensors, tokenizer.json).");
+        if (!Directory.Exists(folder)) throw new CliException($"--model: folder '{folder}' does not exist.");
+        Gpt model;
+        ITokenizer tokenizer;
+        try { model = GptHuggingFace.Load(folder); }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or FormatException)
+        { throw new CliException($"--model: cannot load the model in '{folder}': {e.Message}"); }
+        try { tokenizer = TokenizerFiles.Load(folder); }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or FormatException or TokenizerFormatException)
+        { throw new CliException($"--model: cannot load the tokenizer in '{folder}': {e.Message}"); }
+        if (tokenizer.VocabSize > model.Config.VocabSize)
+            throw new CliException($"--model: the tokenizer in '{folder}' has {tokenizer.VocabSize} tokens but the model only {model.Config.VocabSize}.");
+        return (model, tokenizer);
+    }
+
+    /// <summary>Applies <c>--threads</c>.</summary>
+    public static void SetThreads(int threads)
+    {
+        if (threads < 1) throw new CliException($"--threads must be ≥ 1, got {threads}.");
+        KernelThreads.Count = threads;
+    }
+}
