@@ -62,7 +62,7 @@ public static partial class GptHuggingFace
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"model folder '{directory}' has no {WeightsFile} (the weights).", weightsPath);
 
         var config = FromHuggingFace(HuggingFaceGpt2Config.Read(configPath), configPath);
-        var model = new Gpt(config, seed: 0);
+        var model = Gpt.Uninitialized(config);
         using var file = SafetensorsFile.Open(weightsPath);
         LoadWeights(model, file);
         return model;
