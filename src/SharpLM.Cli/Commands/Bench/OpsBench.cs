@@ -81,7 +81,7 @@ public static class OpsBench
             var tape = new Tape();
             var fwd = new double[repeat];
             var bwd = new double[repeat];
-            for (int r = -1; r < repeat; r++) // r = -1 warms up the JIT and the tape's pool
+            for (int r = -3; r < repeat; r++) // r < 0 warms up the JIT, the tape's pool and the caches
             {
                 var sw = Stopwatch.StartNew();
                 var y = op(tape);
