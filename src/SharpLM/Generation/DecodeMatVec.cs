@@ -21,12 +21,16 @@ internal sealed unsafe class DecodeMatVec
 
     public DecodeMatVec() => _rowGroups = RowGroups;
 
+    /// <summary>How many calls were split across threads (each costs the worker pool's own bookkeeping; tests use it).</summary>
+    public long ParallelDispatches { get; set; }
+
     /// <summary>y = W·x + b (b may be null), added to y when <paramref name="accumulate"/>, passed through GELU when <paramref name="gelu"/>.</summary>
     public void Run(int n, int k, float* w, float* x, float* bias, float* y, bool accumulate, bool gelu = false)
     {
         _w = w; _x = x; _y = y; _bias = bias; _n = n; _k = k; _accumulate = accumulate; _gelu = gelu;
         int groups = (n + 3) / 4;
         int minGroups = Math.Max(1, MinElementsPerChunk / (4 * Math.Max(1, k)));
+        if (KernelThreads.ChunkCount(groups, minGroups) > 1) ParallelDispatches++;
         KernelThreads.For(groups, _rowGroups, minGroups);
         _w = _x = _y = _bias = null;
     }

@@ -59,6 +59,9 @@ public sealed unsafe partial class Generator
     /// <summary>The next-token logits after the last token added, one per vocabulary entry (V, padding excluded).</summary>
     public ReadOnlySpan<float> Logits => _state.Logits.Span[.._config.VocabSize];
 
+    /// <summary>How many parallel loops the forward passes have handed to the kernel threads so far (for allocation accounting in tests).</summary>
+    internal long ParallelDispatches => _matVec.ParallelDispatches;
+
     /// <summary>Forgets the sequence: the window and cache become empty.</summary>
     public void Reset() => _position = 0;
 

@@ -11,42 +11,32 @@ public readonly record struct BpeMerge(int Left, int Right, int Result, int Rank
 internal sealed class BpeMerges
 {
     private const int NoRank = int.MaxValue;
-    private readonly Dictionary<ulong, ulong> _pairs;
+    private readonly PairTable _pairs;
     private readonly int[] _byteToId;
 
     /// <summary>Builds the table from merge rules and the ids of the 256 single bytes.</summary>
     public BpeMerges(IEnumerable<BpeMerge> merges, int[] byteToId)
     {
         _byteToId = byteToId;
-        _pairs = new Dictionary<ulong, ulong>(PairKeyComparer.Instance);
-        foreach (var m in merges)
-        {
-            ulong key = Key(m.Left, m.Right);
-            ulong value = ((ulong)(uint)m.Rank << 32) | (uint)m.Result;
-            // If two rules name the same pair, the lower rank (earlier rule) wins, as in the reference.
-            if (!_pairs.TryGetValue(key, out var old) || value < old) _pairs[key] = value;
-        }
+        var list = merges as IReadOnlyCollection<BpeMerge> ?? merges.ToList();
+        _pairs = new PairTable(list.Count);
+        // If two rules name the same pair, the lower rank (earlier rule) wins, as in the reference.
+        foreach (var m in list) _pairs.Add(m.Left, m.Right, m.Rank, m.Result);
     }
 
     /// <summary>Number of distinct pairs that can merge.</summary>
     public int Count => _pairs.Count;
 
     /// <summary>All merge rules, ordered by rank (then left, right id).</summary>
-    public List<BpeMerge> Ordered() => _pairs
-        .Select(kv => new BpeMerge((int)(kv.Key >> 32), (int)(uint)kv.Key, (int)(uint)kv.Value, (int)(kv.Value >> 32)))
-        .OrderBy(m => m.Rank).ThenBy(m => m.Left).ThenBy(m => m.Right).ToList();
+    public List<BpeMerge> Ordered() => _pairs.All().OrderBy(m => m.Rank).ThenBy(m => m.Left).ThenBy(m => m.Right).ToList();
+
+    /// <summary>All merge rules in storage order (cheap; for validation).</summary>
+    public IEnumerable<BpeMerge> Unordered() => _pairs.All();
 
     /// <summary>Id of the token for one single byte.</summary>
     public int ByteId(byte b) => _byteToId[b];
 
-    private static ulong Key(int left, int right) => ((ulong)(uint)left << 32) | (uint)right;
-
-    private int RankOf(int left, int right, out int result)
-    {
-        if (_pairs.TryGetValue(Key(left, right), out var v)) { result = (int)(uint)v; return (int)(v >> 32); }
-        result = -1;
-        return NoRank;
-    }
+    private int RankOf(int left, int right, out int result) => _pairs.RankOf(left, right, out result);
 
     /// <summary>Merges the bytes of one word and returns its token ids.</summary>
     public int[] Encode(ReadOnlySpan<byte> bytes)

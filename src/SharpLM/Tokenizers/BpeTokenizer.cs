@@ -16,7 +16,10 @@ public sealed class BpeTokenizer : ITokenizer
 
     /// <summary>The merge engine (tests compare its short and long paths).</summary>
     internal BpeMerges MergeEngine => _merges;
-    private readonly ThreadLocal<PieceCache> _cache = new(() => new PieceCache());
+    private readonly ThreadLocal<PieceCache> _cache = new(() => new PieceCache(), trackAllValues: true);
+    private readonly int[] _byteIds = new int[256];
+    private List<BpeMerge>? _orderedMerges;
+    private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>>? _wholeWords;
 
     /// <summary>Creates a tokenizer from each id's bytes, merge rules, a pre-tokenizer and special tokens.</summary>
     /// <param name="tokenBytes">Bytes of every ordinary token, indexed by id (null for ids used by special tokens).</param>
@@ -46,7 +49,8 @@ public sealed class BpeTokenizer : ITokenizer
         foreach (var (text, id) in _specials) _tokenBytes[id] = Encoding.UTF8.GetBytes(text);
         for (int id = 0; id < size; id++) _tokenBytes[id] ??= [];
         _merges = new BpeMerges(merges, byteToId);
-        foreach (var m in _merges.Ordered())
+        byteToId.CopyTo(_byteIds, 0);
+        foreach (var m in _merges.Unordered())
         {
             if ((uint)m.Left >= size || (uint)m.Right >= size || (uint)m.Result >= size)
                 throw new ArgumentException($"merge rule ({m.Left}, {m.Right}) → {m.Result} names an id outside the vocabulary of {size}", nameof(merges));
@@ -66,13 +70,41 @@ public sealed class BpeTokenizer : ITokenizer
     public PreTokenizer PreTokenizer { get; }
 
     /// <summary>Merge rules in rank order (what tokenizer.json and merges.txt store).</summary>
-    public IReadOnlyList<BpeMerge> Merges => _merges.Ordered();
+    public IReadOnlyList<BpeMerge> Merges => _orderedMerges ??= _merges.Ordered();
 
     /// <summary>The raw bytes of one token (a special token's bytes are its UTF-8 text).</summary>
     public byte[] TokenBytes(int id)
     {
         if ((uint)id >= (uint)_tokenBytes.Length) throw new ArgumentOutOfRangeException(nameof(id), id, $"token id must be in 0..{_tokenBytes.Length - 1}");
         return _tokenBytes[id];
+    }
+
+    /// <summary>
+    /// tiktoken's rule: a word that is itself a token is that token, without merging. Rank files
+    /// (tiktoken semantics) switch this on; merges.txt / tokenizer.json (classic GPT-2 semantics) do not.
+    /// </summary>
+    public bool WholeWordShortcut
+    {
+        get => _wholeWords is not null;
+        init
+        {
+            if (!value) { _wholeWords = null; return; }
+            var map = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int id = 0; id < _tokenBytes.Length; id++)
+            {
+                var bytes = _tokenBytes[id];
+                // Tokens that are not whole characters can never be a whole word.
+                if (_specialIds.Contains(id) || bytes.Length == 0 || !System.Text.Unicode.Utf8.IsValid(bytes)) continue;
+                map.TryAdd(Encoding.UTF8.GetString(bytes), id);
+            }
+            _wholeWords = map.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+    }
+
+    /// <summary>Empties every thread's word cache (benchmarks use it to measure encoding from cold).</summary>
+    public void ClearCaches()
+    {
+        foreach (var cache in _cache.Values) cache.Clear();
     }
 
     /// <summary>True if <paramref name="id"/> is a special token.</summary>
@@ -82,7 +114,7 @@ public sealed class BpeTokenizer : ITokenizer
     public int[] Encode(string text, bool allowSpecial = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var output = new List<int>(text.Length / 3 + 4);
+        var output = new IdBuffer(text.Length / 3 + 4);
         if (!allowSpecial || _specials.Count == 0) EncodeOrdinary(text.AsSpan(), output);
         else SpecialTokenSplitter.Split(text, _specials, (s, n) => EncodeOrdinary(text.AsSpan(s, n), output), output.Add);
         return output.ToArray();
@@ -99,10 +131,17 @@ public sealed class BpeTokenizer : ITokenizer
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1");
         bool specialsSafe = !allowSpecial || _specials.Keys.All(s => !s.Contains('\n'));
         var cuts = SafeCuts(text, threads * 4);
-        if (threads == 1 || cuts.Count <= 2 || !specialsSafe) return Encode(text, allowSpecial);
+        // The cut rule is proven for the GPT-2 and cl100k patterns only; other patterns run sequentially.
+        bool patternSafe = PreTokenizer.Pattern is PreTokenizer.Gpt2Pattern or PreTokenizer.Cl100kPattern;
+        if (threads == 1 || cuts.Count <= 2 || !specialsSafe || !patternSafe) return Encode(text, allowSpecial);
         var parts = new int[cuts.Count - 1][];
-        Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            i => parts[i] = Encode(text[cuts[i]..cuts[i + 1]], allowSpecial));
+        Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        {
+            if (allowSpecial) { parts[i] = Encode(text[cuts[i]..cuts[i + 1]], allowSpecial: true); return; }
+            var output = new IdBuffer((cuts[i + 1] - cuts[i]) / 3 + 4);
+            EncodeOrdinary(text.AsSpan(cuts[i], cuts[i + 1] - cuts[i]), output);
+            parts[i] = output.ToArray();
+        });
         var all = new int[parts.Sum(p => p.Length)];
         int at = 0;
         foreach (var p in parts) { p.CopyTo(all, at); at += p.Length; }
@@ -135,25 +174,43 @@ public sealed class BpeTokenizer : ITokenizer
 
     private static bool IsSpaceAt(string text, int i) => !char.IsSurrogate(text[i]) && Gpt2PreTokenizer.IsWhiteSpace(text[i]);
 
-    private void EncodeOrdinary(ReadOnlySpan<char> text, List<int> output)
+    private void EncodeOrdinary(ReadOnlySpan<char> text, IdBuffer output)
     {
         var cache = _cache.Value!;
-        var pieces = cache.Pieces;
-        pieces.Clear();
-        PreTokenizer.Split(text, pieces);
-        Span<byte> buffer = stackalloc byte[512];
-        foreach (var (start, length) in pieces)
+        if (PreTokenizer is Gpt2PreTokenizer)
         {
-            var piece = text.Slice(start, length);
-            if (cache.Lookup.TryGetValue(piece, out var ids)) { output.AddRange(ids); continue; }
-            int maxBytes = Encoding.UTF8.GetMaxByteCount(length);
-            var bytes = maxBytes <= buffer.Length ? buffer : new byte[maxBytes];
-            // Lone surrogates (invalid UTF-16) become U+FFFD here, as Python's tiktoken replaces them.
-            int n = Encoding.UTF8.GetBytes(piece, bytes);
-            ids = _merges.Encode(bytes.Slice(0, n));
-            if (length <= 256) cache.Add(piece, ids);
-            output.AddRange(ids);
+            // The hand-written scanner hands out one word at a time: no list of pieces needed.
+            for (int pos = 0; pos < text.Length;)
+            {
+                int length = Gpt2PreTokenizer.NextPieceLength(text, pos);
+                EncodePiece(text.Slice(pos, length), cache, output);
+                pos += length;
+            }
+            return;
         }
+        var pieces = new List<(int Start, int Length)>();
+        PreTokenizer.Split(text, pieces);
+        foreach (var (start, length) in pieces) EncodePiece(text.Slice(start, length), cache, output);
+    }
+
+    private void EncodePiece(ReadOnlySpan<char> piece, PieceCache cache, IdBuffer output)
+    {
+        if (piece.Length == 1 && piece[0] < 0x80) { output.Add(_byteIds[piece[0]]); return; } // one ASCII byte
+        if (cache.TryGet(piece, out var cached)) { output.Add(cached); return; }
+        if (_wholeWords is { } whole && whole.TryGetValue(piece, out int single))
+        {
+            if (piece.Length <= 64) cache.Add(piece, [single]);
+            output.Add(single);
+            return;
+        }
+        Span<byte> buffer = stackalloc byte[256];
+        int maxBytes = Encoding.UTF8.GetMaxByteCount(piece.Length);
+        var bytes = maxBytes <= buffer.Length ? buffer : new byte[maxBytes];
+        // Lone surrogates (invalid UTF-16) become U+FFFD here, as Python's tiktoken replaces them.
+        int n = Encoding.UTF8.GetBytes(piece, bytes);
+        var ids = _merges.Encode(bytes.Slice(0, n));
+        if (piece.Length <= 64) cache.Add(piece, ids);
+        output.Add(ids);
     }
 
     /// <inheritdoc />
@@ -172,23 +229,4 @@ public sealed class BpeTokenizer : ITokenizer
 
     /// <inheritdoc />
     public StreamingDecoder CreateStreamingDecoder() => new Utf8StreamingDecoder(TokenBytes);
-
-    /// <summary>A per-thread cache from a word's text to its ids (most words repeat).</summary>
-    private sealed class PieceCache
-    {
-        private const int MaxEntries = 200_000;
-        private readonly Dictionary<string, int[]> _map = new();
-
-        public PieceCache() => Lookup = _map.GetAlternateLookup<ReadOnlySpan<char>>();
-
-        public Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; }
-
-        public List<(int Start, int Length)> Pieces { get; } = new();
-
-        public void Add(ReadOnlySpan<char> piece, int[] ids)
-        {
-            if (_map.Count >= MaxEntries) _map.Clear();
-            _map[piece.ToString()] = ids;
-        }
-    }
 }

@@ -9,7 +9,7 @@ public unsafe class GemmTests
     public static TheoryData<int, int, int> Sizes => new()
     {
         { 1, 1, 1 }, { 7, 33, 257 }, { 257, 7, 33 }, { 33, 257, 7 }, { 33, 33, 257 }, { 257, 33, 1 },
-        { 1, 257, 33 }, { 257, 1, 33 }, { 2, 300, 5 }, { 150, 190, 530 }, { 13, 130, 600 },
+        { 1, 257, 33 }, { 257, 1, 33 }, { 2, 300, 5 }, { 7, 7, 7 }, { 3, 5, 60 }, { 5, 1, 200 }, { 150, 190, 530 }, { 13, 130, 600 },
     };
 
     private static readonly string[] AllVariants = ["nn", "nt", "tn", "tt"];
