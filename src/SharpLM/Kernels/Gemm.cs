@@ -69,11 +69,28 @@ public static unsafe class Gemm
     /// <summary>Routes a one-row product (decoding one token) to the bandwidth-bound GEMV kernels.</summary>
     private static bool TryGemv(bool transA, bool transB, int n, int k, float* a, int lda, float* b, int ldb, float* c, bool accumulate)
     {
-        // The single row of op(A): contiguous unless A is stored k×1 with a stride.
-        if (transA && lda != 1) return false;
-        if (transB) Gemv.Multiply(n, k, b, ldb, a, c, accumulate);       // y = W·x with W = B [n,k]
-        else Gemv.MultiplyTransposed(n, k, b, ldb, a, c, accumulate);    // y = xᵀ·B with B [k,n]
+        // The single row of op(A) is contiguous unless A is stored k×1 with a stride: then gather it.
+        if (transA && lda != 1)
+        {
+            float[]? rented = k > 2048 ? System.Buffers.ArrayPool<float>.Shared.Rent(k) : null;
+            float* row = stackalloc float[rented == null ? k : 0];
+            fixed (float* pooled = rented)
+            {
+                float* x = rented == null ? row : pooled;
+                for (int p = 0; p < k; p++) x[p] = a[(nint)p * lda];
+                RowTimesB(transB, n, k, x, b, ldb, c, accumulate);
+            }
+            if (rented != null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            return true;
+        }
+        RowTimesB(transB, n, k, a, b, ldb, c, accumulate);
         return true;
+    }
+
+    private static void RowTimesB(bool transB, int n, int k, float* x, float* b, int ldb, float* c, bool accumulate)
+    {
+        if (transB) Gemv.Multiply(n, k, b, ldb, x, c, accumulate);       // y = W·x with W = B [n,k]
+        else Gemv.MultiplyTransposed(n, k, b, ldb, x, c, accumulate);    // y = xᵀ·B with B [k,n]
     }
 
     private static void Validate(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc)

@@ -46,9 +46,10 @@ public unsafe class GemvTests
     {
         ulong seed = 40;
         foreach (var v in new[] { "nn", "nt", "tn", "tt" })
-            foreach (var (n, k) in new[] { (50304 / 16, 768 / 4), (3, 200), (130, 1) })
-                GemmTests.Check(v, 1, n, k, accumulate: seed % 2 == 1, pad: v[0] == 't' ? 0 : 2, seed++, (ta, tb, a, lda, b, ldb, c, ldc, acc) =>
-                    Gemm.Multiply(ta, tb, 1, n, k, a, lda, b, ldb, c, ldc, acc));
+            foreach (var (n, k) in new[] { (50304 / 16, 768 / 4), (3, 200), (130, 1), (40, 3000) })
+                foreach (int pad in new[] { 0, 2 }) // for "t?" variants pad 2 means A stored k×1 with stride 3: gathered
+                    GemmTests.Check(v, 1, n, k, accumulate: seed % 2 == 1, pad, seed++, (ta, tb, a, lda, b, ldb, c, ldc, acc) =>
+                        Gemm.Multiply(ta, tb, 1, n, k, a, lda, b, ldb, c, ldc, acc));
     }
 
     [Fact]
