@@ -53,18 +53,34 @@ public static unsafe class Gemm
         bool perMatrixParallel = batch >= KernelThreads.Count && (long)m * n * k < (1L << 21);
         if (perMatrixParallel && !KernelWorkerPool.InsideParallel && KernelThreads.Count > 1 && (long)batch * m * n * k >= GemmBlocked.ParallelThreshold)
         {
-            nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
-            KernelThreads.For(batch, (s, e) =>
-            {
-                for (int i = s; i < e; i++)
-                    Multiply(transA, transB, m, n, k, (float*)pa + i * strideA, lda, (float*)pb + i * strideB, ldb,
-                        (float*)pc + i * strideC, ldc, accumulate);
-            });
+            var job = _batchJob ??= new BatchJob();
+            job.TransA = transA; job.TransB = transB; job.M = m; job.N = n; job.K = k; job.Accumulate = accumulate;
+            job.A = a; job.Lda = lda; job.StrideA = strideA; job.B = b; job.Ldb = ldb; job.StrideB = strideB;
+            job.C = c; job.Ldc = ldc; job.StrideC = strideC;
+            KernelThreads.For(batch, job.Body);
             return;
         }
         for (int i = 0; i < batch; i++)
             Multiply(transA, transB, m, n, k, a + i * strideA, lda, b + i * strideB, ldb, c + i * strideC, ldc, accumulate);
     }
+
+    /// <summary>The arguments of one batch-parallel call, kept per calling thread with a cached delegate (no allocation per call).</summary>
+    private sealed class BatchJob
+    {
+        public bool TransA, TransB, Accumulate;
+        public int M, N, K, Lda, Ldb, Ldc;
+        public float* A, B, C;
+        public long StrideA, StrideB, StrideC;
+        public readonly Action<int, int> Body;
+
+        public BatchJob() => Body = (s, e) =>
+        {
+            for (int i = s; i < e; i++)
+                Multiply(TransA, TransB, M, N, K, A + i * StrideA, Lda, B + i * StrideB, Ldb, C + i * StrideC, Ldc, Accumulate);
+        };
+    }
+
+    [ThreadStatic] private static BatchJob? _batchJob;
 
     /// <summary>Routes a one-row product (decoding one token) to the bandwidth-bound GEMV kernels.</summary>
     private static bool TryGemv(bool transA, bool transB, int n, int k, float* a, int lda, float* b, int ldb, float* c, bool accumulate)

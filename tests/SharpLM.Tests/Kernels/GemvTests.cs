@@ -76,15 +76,18 @@ public unsafe class GemvTests
         var w = GemmReference.Random(n * k, 61);
         var x = GemmReference.Random(k, 62);
         var y = new float[n];
-        fixed (float* pw = w, px = x, py = y)
+        var scores = new float[12 * 1024];
+        fixed (float* pw = w, px = x, py = y, ps = scores)
         {
-            for (int i = 0; i < 3; i++) { Gemv.Multiply(n, k, pw, k, px, py, false); Gemm.Multiply(false, true, 1, n, k, px, k, pw, k, py, n, false); Gemv.MultiplyTransposed(k, n / 4, pw, k, px, py, true); }
+            for (int i = 0; i < 3; i++) { Gemv.Multiply(n, k, pw, k, px, py, false); Gemm.Multiply(false, true, 1, n, k, px, k, pw, k, py, n, false); Gemv.MultiplyTransposed(k, n / 4, pw, k, px, py, true); Gemm.MultiplyBatched(12, false, true, 1, 1024, 128, px, 128, 0, pw, 128, 1024 * 128, ps, 1024, 1024, false); }
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 10; i++)
             {
                 Gemv.Multiply(n, k, pw, k, px, py, false);
                 Gemm.Multiply(false, true, 1, n, k, px, k, pw, k, py, n, false);
                 Gemv.MultiplyTransposed(k, n / 4, pw, k, px, py, true);
+                // Attention scores for one query over 12 heads × 1024 cached keys of size 128: q·Kᵀ per head.
+                Gemm.MultiplyBatched(12, false, true, 1, 1024, 128, px, 128, 0, pw, 128, 1024 * 128, ps, 1024, 1024, false);
             }
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         }
