@@ -86,7 +86,7 @@ public unsafe class GemvTests
                 Gemv.Multiply(n, k, pw, k, px, py, false);
                 Gemm.Multiply(false, true, 1, n, k, px, k, pw, k, py, n, false);
                 Gemv.MultiplyTransposed(k, n / 4, pw, k, px, py, true);
-                // Attention scores for one query over 12 heads × 1024 cached keys of size 128: q·Kᵀ per head.
+                // Attention scores over 12 heads × 1024 cached keys of size 128 (one query broadcast to every head): q·Kᵀ per head.
                 Gemm.MultiplyBatched(12, false, true, 1, 1024, 128, px, 128, 0, pw, 128, 1024 * 128, ps, 1024, 1024, false);
             }
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
