@@ -17,7 +17,7 @@ namespace SharpLM.Cli.Commands;
 public static class QuickstartCommand
 {
     /// <summary>Prompts the samples start from (they suit the SDK documentation corpus).</summary>
-    public static readonly string[] DocPrompts = ["Gets or sets the", "Returns a value that indicates whether", "Initializes a new instance of the", "The method"];
+    public static readonly string[] DocPrompts = ["Gets or sets the", "Returns a value that indicates whether", "Represents a", "The default value is"];
 
     /// <summary>Creates the <c>quickstart</c> command.</summary>
     public static Command Create()
@@ -101,7 +101,7 @@ public static class QuickstartCommand
         var sw = Stopwatch.StartNew();
         var tokenizer = BpeTrainer.Train([text[..Math.Min(text.Length, 3_000_000)]], vocabSize, ["<|endoftext|>"]);
         var tokens = tokenizer.Encode(text);
-        Console.WriteLine($"tokenizer: byte-level BPE, {tokenizer.VocabSize:N0} ids, {tokens.Length:N0} tokens ({(double)text.Length / tokens.Length:F2} characters per token, {sw.Elapsed.TotalSeconds:F1} s)");
+        Console.WriteLine($"tokenizer: byte-level BPE learned from the text in {sw.Elapsed.TotalSeconds:F1} s ({(double)text.Length / tokens.Length:F2} characters per token)");
 
         // 3. Model and step budget, measured on this machine.
         var config = ModelConfig(tokenizer.VocabSize);
@@ -117,16 +117,18 @@ public static class QuickstartCommand
         // 5. Samples.
         var prompts = dataPath is null ? DocPrompts : [FirstWords(text)];
         Console.WriteLine();
-        Console.WriteLine("samples (temperature 0.8, top-k 40):");
+        Console.WriteLine("samples (temperature 0.8, top-k 40, 48 tokens each; the prompt is marked >):");
         var generator = new TextGenerator(run.Trainer.Model, tokenizer);
         for (int i = 0; i < prompts.Length; i++)
         {
             var sample = generator.Generate(prompts[i], new GenerationOptions
             {
-                MaxTokens = 40, StopSequences = ["\n"],
+                MaxTokens = 48, IgnoreStopToken = true,
                 Sampling = new SamplerOptions { Temperature = 0.8f, TopK = 40, Seed = seed + (ulong)i },
             });
-            Console.WriteLine($"  > {prompts[i]}{sample}");
+            var lines = (prompts[i] + sample).TrimEnd().Split('\n');
+            Console.WriteLine($"  > {lines[0]}");
+            foreach (var line in lines.Skip(1)) Console.WriteLine($"    {line}");
         }
         Console.WriteLine();
         Console.WriteLine($"done in {total.Elapsed.TotalMinutes:F1} min. Next: sharplm eval --model {outDir} --data <file>, or train on your own text: sharplm quickstart --data <file>");
