@@ -114,7 +114,8 @@ public static class AttentionMapWriter
         for (int i = 0; i < token.Length; i++)
         {
             char ch = token[i];
-            if (ch == '\n') sb.Append("\\n");
+            if (ch == ' ') sb.Append('␣');
+            else if (ch == '\n') sb.Append("\\n");
             else if (ch == '\t') sb.Append("\\t");
             else if (char.IsHighSurrogate(ch) && i + 1 < token.Length && char.IsLowSurrogate(token[i + 1])) sb.Append(ch).Append(token[++i]);
             else if (ch < 0x20 || ch == 0x7f) sb.Append($"\\x{(int)ch:x2}");

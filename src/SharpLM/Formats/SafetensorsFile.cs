@@ -54,7 +54,7 @@ public sealed class SafetensorsFile : IDisposable
     public SafetensorsTensorInfo Info(string name) =>
         _byName.TryGetValue(name, out var info) ? info : throw new KeyNotFoundException($"safetensors file '{Path}' has no tensor '{name}'.");
 
-    /// <summary>Reads tensor <paramref name="name"/> into a new float32 tensor of its stored shape.</summary>
+    /// <summary>Reads tensor <paramref name="name"/> into a new float32 tensor of its stored shape (any dtype but the 8-bit floats is widened).</summary>
     public Tensor ReadTensor(string name)
     {
         var info = Info(name);
@@ -70,6 +70,8 @@ public sealed class SafetensorsFile : IDisposable
     {
         if (destination.Length != info.ElementCount)
             throw new ArgumentException($"safetensors file '{Path}': tensor '{info.Name}' has {info.ElementCount} elements, destination has {destination.Length}.", nameof(destination));
+        if (!SafetensorsDTypes.CanWiden(info.DType))
+            throw new NotSupportedException($"safetensors file '{Path}': tensor '{info.Name}' is stored as {SafetensorsDTypes.Name(info.DType)}, which SharpLM cannot convert to float32.");
         _stream.Position = _header.DataStart + info.Begin;
         try
         {

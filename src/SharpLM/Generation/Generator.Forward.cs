@@ -112,9 +112,8 @@ public sealed unsafe partial class Generator
             for (int i = 0; i < n; i++)
             {
                 int p = p0 + i;
-                var q = new ReadOnlySpan<float>(_state.Qkv.Pointer + (long)i * 3 * c + h * d, d);
-                for (int t = 0; t <= p; t++)
-                    scores[t] = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(keys + (long)t * c + h * d, d));
+                float* q = _state.Qkv.Pointer + (long)i * 3 * c + h * d;
+                CachedAttention.Scores(q, keys + h * d, c, p + 1, d, scores);
                 Softmax.Row(scores, scores, p + 1, scale);
                 if (_attCapture is not null)
                 {
@@ -122,10 +121,7 @@ public sealed unsafe partial class Generator
                     float* dst = _attCapture + (((long)l * cfg.Heads + h) * _attCaptureStride + p) * _attCaptureStride;
                     new ReadOnlySpan<float>(scores, p + 1).CopyTo(new Span<float>(dst, p + 1));
                 }
-                var o = new Span<float>(_state.AttentionOutput.Pointer + (long)i * c + h * d, d);
-                o.Clear();
-                for (int t = 0; t <= p; t++)
-                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(values + (long)t * c + h * d, d), scores[t], o, o);
+                CachedAttention.Mix(scores, values + h * d, c, p + 1, d, _state.AttentionOutput.Pointer + (long)i * c + h * d);
             }
         }
     }

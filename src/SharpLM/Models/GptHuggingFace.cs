@@ -44,7 +44,7 @@ public static partial class GptHuggingFace
                 entries.Add(new SafetensorsEntry(name, [v, data.Dim(1)], () => data.Rows(0, v)));
             }
             else if (IsConv1DWeight(name))
-                entries.Add(new SafetensorsEntry(name, [data.Dim(1), data.Dim(0)], () => data.Transpose()));
+                entries.Add(new SafetensorsEntry(name, [data.Dim(1), data.Dim(0)], () => Transposed(data)));
             else
                 entries.Add(new SafetensorsEntry(name, data.ShapeArray, () => data));
         }
@@ -88,7 +88,7 @@ public static partial class GptHuggingFace
             if (!info.Shape.AsSpan().SequenceEqual(expected))
                 throw new InvalidDataException($"'{file.Path}': tensor '{stored}' has shape {Tensor.FormatShape(info.Shape)}, the config needs {Tensor.FormatShape(expected)}{(IsConv1DWeight(name) ? " (Conv1D weights are stored [in, out])" : "")}.");
             if (IsConv1DWeight(name))
-                file.ReadTensor(stored).Transpose().CopyTo(data);
+                TransposeInto(file.ReadTensor(stored), data);
             else
                 file.ReadInto(stored, data.Span[..(int)info.ElementCount]);
         }
@@ -187,6 +187,36 @@ public static partial class GptHuggingFace
 
     /// <summary>True for the weights Hugging Face's GPT-2 keeps in a Conv1D (<c>[in, out]</c>).</summary>
     private static bool IsConv1DWeight(string name) => Conv1DWeight().IsMatch(name);
+
+    /// <summary>A new <c>[cols, rows]</c> tensor holding the transpose of a <c>[rows, cols]</c> matrix.</summary>
+    private static Tensor Transposed(Tensor source)
+    {
+        var result = new Tensor(source.Dim(1), source.Dim(0));
+        TransposeInto(source, result);
+        return result;
+    }
+
+    /// <summary>Writes the transpose of <paramref name="source"/> <c>[rows, cols]</c> into <paramref name="destination"/> <c>[cols, rows]</c>, in cache-sized tiles.</summary>
+    private static unsafe void TransposeInto(Tensor source, Tensor destination)
+    {
+        const int tile = 16;
+        int rows = source.Dim(0), cols = source.Dim(1);
+        float* src = source.Pointer, dst = destination.Pointer;
+        for (int c0 = 0; c0 < cols; c0 += tile)
+        {
+            int c1 = Math.Min(c0 + tile, cols);
+            for (int r0 = 0; r0 < rows; r0 += tile)
+            {
+                int r1 = Math.Min(r0 + tile, rows);
+                for (int c = c0; c < c1; c++)
+                {
+                    float* to = dst + (long)c * rows;
+                    float* from = src + c;
+                    for (int r = r0; r < r1; r++) to[r] = from[(long)r * cols];
+                }
+            }
+        }
+    }
 
     private static string Preview(IEnumerable<string> names)
     {

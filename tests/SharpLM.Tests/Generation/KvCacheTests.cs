@@ -9,7 +9,7 @@ public class KvCacheTests
 {
     private const float Tolerance = 1e-4f;
 
-    public static TheoryData<string> Variants => new() { "gpt2-like", "rms-sinusoidal-nobias-untied", "dyt" };
+    public static TheoryData<string> Variants => new() { "gpt2-like", "rms-sinusoidal-nobias-untied", "dyt", "head-64", "head-48", "head-80" };
 
     private static GptConfig Variant(string name) => name switch
     {
@@ -18,6 +18,10 @@ public class KvCacheTests
         {
             Norm = NormKind.RmsNorm, Positions = PositionEncoding.Sinusoidal, Bias = false, TiedEmbeddings = false,
         },
+        // Head sizes that take the SIMD attention paths (64 channels per block, a narrower block, both).
+        "head-64" => TestModels.Tiny() with { Width = 128, Heads = 2 },
+        "head-48" => TestModels.Tiny() with { Width = 96, Heads = 2 },
+        "head-80" => TestModels.Tiny() with { Width = 160, Heads = 2, Layers = 1 },
         _ => TestModels.Tiny() with { Norm = NormKind.DyT },
     };
 
@@ -26,18 +30,20 @@ public class KvCacheTests
     public void DecodeLogitsEqualFullRecomputeAtEveryStep(string variant)
     {
         var model = TestModels.Random(Variant(variant), seed: 7);
+        var ids = new List<int> { 5, 17, 3, 60, 0, 42, 11 };
+        int promptLength = ids.Count;
+        for (int step = 0; step < 12; step++) ids.Add((step * 37 + 11) % model.Config.VocabSize);
+        // One full recompute of the whole sequence: row t holds the logits a fresh forward over ids[0..t] gives (causality).
+        var reference = ReferenceForward.Logits(model, ids);
         foreach (int chunk in new[] { 256, 3 })
         {
             var gen = new Generator(model, new GeneratorOptions { PrefillChunk = chunk });
-            var ids = new List<int> { 5, 17, 3, 60, 0, 42, 11 };
-            var logits = gen.Prefill(ids.ToArray()).ToArray();
-            AssertClose(ReferenceForward.Logits(model, ids)[^1], logits, $"{variant} chunk {chunk} after prefill");
-            for (int step = 0; step < 12; step++)
+            var logits = gen.Prefill(ids.Take(promptLength).ToArray()).ToArray();
+            AssertClose(reference[promptLength - 1], logits, $"{variant} chunk {chunk} after prefill");
+            for (int t = promptLength; t < ids.Count; t++)
             {
-                int next = (step * 37 + 11) % model.Config.VocabSize;
-                ids.Add(next);
-                logits = gen.Decode(next).ToArray();
-                AssertClose(ReferenceForward.Logits(model, ids)[^1], logits, $"{variant} chunk {chunk} decode step {step}");
+                logits = gen.Decode(ids[t]).ToArray();
+                AssertClose(reference[t], logits, $"{variant} chunk {chunk} decode at position {t}");
             }
             Assert.Equal(ids, gen.Tokens.ToArray());
         }
