@@ -134,18 +134,24 @@ public static class QuickstartCommand
         Console.WriteLine($"done in {total.Elapsed.TotalMinutes:F1} min. Next: sharplm eval --model {outDir} --data <file>, or train on your own text: sharplm quickstart --data <file>");
     }
 
-    /// <summary>Times a few training steps of a throwaway copy of the model and returns how many steps fit in the budget (evaluation included).</summary>
+    /// <summary>
+    /// Times training steps of a throwaway copy of the model (after two warm-up steps that
+    /// include compilation, for at least 3 seconds) and returns how many steps fit in the
+    /// budget, evaluation included.
+    /// </summary>
     private static int ChooseSteps(GptConfig config, int[] tokens, TrainingOptions recipe, double minutes)
     {
         var probe = new Trainer(new Gpt(config, recipe.Seed), new TokenDataset(tokens, 0.1, recipe.BlockSize, "probe"), WithSteps(recipe, 100));
-        probe.TrainStep();                                  // first step: JIT and buffer allocation
+        probe.TrainStep();
+        probe.TrainStep();
         var times = new List<double>();
-        for (int i = 0; i < 4; i++) times.Add(probe.TrainStep().TotalMs);
+        var clock = Stopwatch.StartNew();
+        while (times.Count < 4 || (clock.Elapsed.TotalSeconds < 3 && times.Count < 30)) times.Add(probe.TrainStep().TotalMs);
         double msPerStep = times.Order().ElementAt(times.Count / 2);
         // Evaluation: 9 evaluations of forward-only batches, each about a third of a step; budget them in.
         int steps = (int)(minutes * 60_000 / msPerStep) - 9 * recipe.EvalBatches / 3;
         steps = Math.Clamp(steps, 50, 20_000);
-        Console.WriteLine($"speed: {msPerStep:F0} ms per step on this machine → {steps} steps fit in {minutes:G3} minutes");
+        Console.WriteLine($"speed: {msPerStep:F0} ms per step of {recipe.BatchSize}×{recipe.BlockSize} tokens on this machine → {steps} steps fit in {minutes:G3} minutes");
         return steps;
     }
 
