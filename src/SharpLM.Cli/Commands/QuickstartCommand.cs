@@ -113,9 +113,10 @@ public static class QuickstartCommand
         // 4. Train.
         var outcome = TrainProgressDisplay.Run(run, "quickstart");
         TrainCommand.Summarize(run, outcome);
+        if (outcome.Interrupted) return;
 
         // 5. Samples.
-        var prompts = dataPath is null ? DocPrompts : [FirstWords(text)];
+        var prompts = dataPath is null ? DocPrompts : PromptsFrom(text);
         Console.WriteLine();
         Console.WriteLine("samples (temperature 0.8, top-k 40, 48 tokens each; the prompt is marked >):");
         var generator = new TextGenerator(run.Trainer.Model, tokenizer);
@@ -155,9 +156,17 @@ public static class QuickstartCommand
         return steps;
     }
 
-    private static string FirstWords(string text)
+    /// <summary>Up to three prompts for the user's own text: the first three words of lines from its held-out (last 10%) part.</summary>
+    private static string[] PromptsFrom(string text)
     {
-        var words = text.Split((char[]?)null, 4, StringSplitOptions.RemoveEmptyEntries);
-        return string.Join(' ', words.Take(Math.Min(3, words.Length)));
+        var heldOut = text[(int)(text.Length * 0.9)..];
+        var prompts = heldOut.Split('\n').Skip(1)
+            .Select(line => line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            .Where(words => words.Length >= 4)
+            .Select(words => string.Join(' ', words.Take(3)))
+            .Distinct().Take(3).ToArray();
+        if (prompts.Length > 0) return prompts;
+        var first = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        return [string.Join(' ', first.Take(Math.Min(3, first.Length)))];
     }
 }
