@@ -52,6 +52,8 @@ public sealed class TrainCommandTests : IDisposable
         Assert.True(lines[3].TryGetProperty("val_loss", out _));
         Assert.False(lines[2].TryGetProperty("val_loss", out _));
 
+        Assert.Contains("--resume", Assert.Throws<CliException>(() => Invoke(Tiny(data, run))).Message);
+
         // Resume a finished run: nothing left to do, the checkpoint loads and the log is unchanged.
         Assert.Equal(0, Invoke(["train", "--data", data, "--out", run, "--resume", "--threads", "1"]));
         Assert.Equal(7, File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length);
@@ -89,5 +91,7 @@ public sealed class TrainCommandTests : IDisposable
         var tok = Checkpoint.LoadTokenizer(run);
         Assert.Equal("bpe", tok.Kind);
         Assert.InRange(tok.VocabSize, 258, 300); // merges stop early when no pair repeats
+        // Resuming re-encodes the data with the saved tokenizer.json: the ids must be exactly the trained run's.
+        Assert.Equal(0, Invoke(["train", "--data", folder, "--out", run, "--resume", "--threads", "1"]));
     }
 }
