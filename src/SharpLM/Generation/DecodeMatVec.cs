@@ -17,17 +17,17 @@ internal sealed unsafe class DecodeMatVec
     private readonly Action<int, int> _rowGroups;
     private float* _w, _x, _y, _bias;
     private int _n, _k;
-    private bool _accumulate, _gelu;
+    private bool _accumulate;
 
     public DecodeMatVec() => _rowGroups = RowGroups;
 
     /// <summary>How many calls were split across threads (each costs the worker pool's own bookkeeping; tests use it).</summary>
     public long ParallelDispatches { get; set; }
 
-    /// <summary>y = W·x + b (b may be null), added to y when <paramref name="accumulate"/>, passed through GELU when <paramref name="gelu"/>.</summary>
-    public void Run(int n, int k, float* w, float* x, float* bias, float* y, bool accumulate, bool gelu = false)
+    /// <summary>y = W·x + b (b may be null), added to y when <paramref name="accumulate"/>.</summary>
+    public void Run(int n, int k, float* w, float* x, float* bias, float* y, bool accumulate)
     {
-        _w = w; _x = x; _y = y; _bias = bias; _n = n; _k = k; _accumulate = accumulate; _gelu = gelu;
+        _w = w; _x = x; _y = y; _bias = bias; _n = n; _k = k; _accumulate = accumulate;
         int groups = (n + 3) / 4;
         int minGroups = Math.Max(1, MinElementsPerChunk / (4 * Math.Max(1, k)));
         if (KernelThreads.ChunkCount(groups, minGroups) > 1) ParallelDispatches++;
@@ -39,7 +39,7 @@ internal sealed unsafe class DecodeMatVec
     {
         int k = _k, n = _n;
         float* w = _w, x = _x, y = _y, bias = _bias;
-        bool acc = _accumulate, gelu = _gelu;
+        bool acc = _accumulate;
         int end = Math.Min(n, g1 * 4);
         int i = g0 * 4;
         for (; i + 4 <= end; i += 4)
@@ -47,7 +47,6 @@ internal sealed unsafe class DecodeMatVec
             float* w0 = w + (long)i * k;
             Dot4(w0, w0 + k, w0 + 2 * k, w0 + 3 * k, x, k, out float s0, out float s1, out float s2, out float s3);
             if (bias is not null) { s0 += bias[i]; s1 += bias[i + 1]; s2 += bias[i + 2]; s3 += bias[i + 3]; }
-            if (gelu) { s0 = InferenceMath.Gelu(s0); s1 = InferenceMath.Gelu(s1); s2 = InferenceMath.Gelu(s2); s3 = InferenceMath.Gelu(s3); }
             if (acc) { y[i] += s0; y[i + 1] += s1; y[i + 2] += s2; y[i + 3] += s3; }
             else { y[i] = s0; y[i + 1] = s1; y[i + 2] = s2; y[i + 3] = s3; }
         }
@@ -55,7 +54,6 @@ internal sealed unsafe class DecodeMatVec
         {
             float s = Dot1(w + (long)i * k, x, k);
             if (bias is not null) s += bias[i];
-            if (gelu) s = InferenceMath.Gelu(s);
             y[i] = acc ? y[i] + s : s;
         }
     }
