@@ -28,18 +28,23 @@ public static class QuickstartCommand
         var steps = new Option<int?>("--max-steps") { Description = "Train exactly this many steps instead of fitting the time budget." };
         var vocab = new Option<int>("--vocab") { Description = "BPE vocabulary size.", DefaultValueFactory = _ => 2048 };
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var batchSize = new Option<int>("--batch-size") { Description = "Sequences of 128 tokens per step.", DefaultValueFactory = _ => 16 };
+        var evalBatches = new Option<int>("--eval-batches") { Description = "Batches per validation evaluation.", DefaultValueFactory = _ => 8 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of everything random.", DefaultValueFactory = _ => 1337UL };
         var cmd = new Command("quickstart", "Train a tokenizer and a small GPT on English text already on your machine (the .NET SDK's docs) in a few minutes, then generate.");
-        foreach (var o in new Option[] { data, output, minutes, steps, vocab, threads, seed }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, output, minutes, steps, vocab, batchSize, evalBatches, threads, seed }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             if (pr.GetValue(threads) < 1) throw new CliException($"--threads must be ≥ 1, got {pr.GetValue(threads)}.");
             if (pr.GetValue(minutes) <= 0) throw new CliException($"--minutes must be > 0, got {pr.GetValue(minutes)}.");
             if (pr.GetValue(vocab) is < 257 or > 65536) throw new CliException($"--vocab must be in 257..65536, got {pr.GetValue(vocab)}.");
+            if (pr.GetValue(batchSize) < 1) throw new CliException($"--batch-size must be ≥ 1, got {pr.GetValue(batchSize)}.");
+            if (pr.GetValue(evalBatches) < 1) throw new CliException($"--eval-batches must be ≥ 1, got {pr.GetValue(evalBatches)}.");
             KernelThreads.Count = pr.GetValue(threads);
             try
             {
-                Run(pr.GetValue(data), pr.GetValue(output)!, pr.GetValue(minutes), pr.GetValue(steps), pr.GetValue(vocab), pr.GetValue(seed));
+                var recipe = Recipe(1, pr.GetValue(seed)) with { BatchSize = pr.GetValue(batchSize), EvalBatches = pr.GetValue(evalBatches) };
+                Run(pr.GetValue(data), pr.GetValue(output)!, pr.GetValue(minutes), pr.GetValue(steps), pr.GetValue(vocab), recipe);
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
@@ -57,15 +62,21 @@ public static class QuickstartCommand
     };
 
     /// <summary>The recipe: batch 16 × 128 tokens, AdamW lr 2e-3 → 2e-4 with β2 0.99, clip 1.</summary>
-    public static TrainingOptions Recipe(int steps, ulong seed) => new()
+    public static TrainingOptions Recipe(int steps, ulong seed) => WithSteps(new TrainingOptions
     {
-        BatchSize = 16, BlockSize = 128, MaxSteps = steps, LearningRate = 2e-3f, MinLearningRate = 2e-4f,
-        WarmupSteps = Math.Min(100, Math.Max(1, steps / 10)), WeightDecay = 0.1f, Beta1 = 0.9f, Beta2 = 0.99f, GradClip = 1f,
-        EvalEvery = Math.Max(1, steps / 8), EvalBatches = 8, Seed = seed,
+        BatchSize = 16, BlockSize = 128, LearningRate = 2e-3f, MinLearningRate = 2e-4f,
+        WeightDecay = 0.1f, Beta1 = 0.9f, Beta2 = 0.99f, GradClip = 1f, EvalBatches = 8, Seed = seed,
+    }, steps);
+
+    /// <summary>The recipe stretched to <paramref name="steps"/> steps: warmup a tenth (at most 100), eight evaluations.</summary>
+    public static TrainingOptions WithSteps(TrainingOptions recipe, int steps) => recipe with
+    {
+        MaxSteps = steps, WarmupSteps = Math.Min(100, Math.Max(1, steps / 10)), EvalEvery = Math.Max(1, steps / 8),
     };
 
-    private static void Run(string? dataPath, string outDir, double minutes, int? fixedSteps, int vocabSize, ulong seed)
+    private static void Run(string? dataPath, string outDir, double minutes, int? fixedSteps, int vocabSize, TrainingOptions recipe)
     {
+        ulong seed = recipe.Seed;
         var total = Stopwatch.StartNew();
         // 1. Text.
         string text, source;
@@ -94,8 +105,8 @@ public static class QuickstartCommand
 
         // 3. Model and step budget, measured on this machine.
         var config = ModelConfig(tokenizer.VocabSize);
-        int steps = fixedSteps ?? ChooseSteps(config, tokens, seed, minutes);
-        var options = Recipe(steps, seed);
+        int steps = fixedSteps ?? ChooseSteps(config, tokens, recipe, minutes);
+        var options = WithSteps(recipe, steps);
         var run = TrainingRun.Start(outDir, new Gpt(config, seed), tokenizer, tokens, 0.1, options, source);
         TrainCommand.Describe(run, tokenizer, tokens.Length);
 
@@ -122,15 +133,15 @@ public static class QuickstartCommand
     }
 
     /// <summary>Times a few training steps of a throwaway copy of the model and returns how many steps fit in the budget (evaluation included).</summary>
-    private static int ChooseSteps(GptConfig config, int[] tokens, ulong seed, double minutes)
+    private static int ChooseSteps(GptConfig config, int[] tokens, TrainingOptions recipe, double minutes)
     {
-        var probe = new Trainer(new Gpt(config, seed), new TokenDataset(tokens, 0.1, 128, "probe"), Recipe(100, seed));
+        var probe = new Trainer(new Gpt(config, recipe.Seed), new TokenDataset(tokens, 0.1, recipe.BlockSize, "probe"), WithSteps(recipe, 100));
         probe.TrainStep();                                  // first step: JIT and buffer allocation
         var times = new List<double>();
         for (int i = 0; i < 4; i++) times.Add(probe.TrainStep().TotalMs);
         double msPerStep = times.Order().ElementAt(times.Count / 2);
-        // Evaluation: 8 evaluations of 8 forward-only batches ≈ 8·8/3 steps; budget them in.
-        int steps = (int)(minutes * 60_000 / msPerStep) - 22;
+        // Evaluation: 9 evaluations of forward-only batches, each about a third of a step; budget them in.
+        int steps = (int)(minutes * 60_000 / msPerStep) - 9 * recipe.EvalBatches / 3;
         steps = Math.Clamp(steps, 50, 20_000);
         Console.WriteLine($"speed: {msPerStep:F0} ms per step on this machine → {steps} steps fit in {minutes:G3} minutes");
         return steps;

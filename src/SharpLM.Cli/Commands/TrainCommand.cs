@@ -95,7 +95,7 @@ public static class TrainCommand
                 }
                 var outcome = TrainProgressDisplay.Run(run, $"training {Path.GetFileName(Path.GetFullPath(outDir))}");
                 Summarize(run, outcome);
-                return 0;
+                return outcome.Interrupted ? 130 : 0;   // 130: stopped by Ctrl+C, as shells report it
             }
             catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or TokenizerFormatException)
             {

@@ -32,8 +32,8 @@ public static class TrainProgressDisplay
             {
                 outcome = AnsiConsole.Progress()
                     .AutoClear(false)
-                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                        new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 20 }, new PercentageColumn(),
+                        new RemainingTimeColumn())
                     .Start(ctx =>
                     {
                         var task = ctx.AddTask(Markup.Escape(title), maxValue: options.MaxSteps);
@@ -45,7 +45,7 @@ public static class TrainProgressDisplay
                             if (r.TrainLoss is { } loss)
                             {
                                 task.Value = r.Step;
-                                task.Description = Markup.Escape(StepLine(r, options.MaxSteps));
+                                task.Description = Markup.Escape(CompactLine(r, options.MaxSteps));
                             }
                             if (cts.IsCancellationRequested) task.Description = Markup.Escape("interrupted: saving a checkpoint…");
                         });
@@ -73,6 +73,12 @@ public static class TrainProgressDisplay
     /// <summary>One step's summary: step, loss, learning rate and throughput.</summary>
     public static string StepLine(MetricsRecord r, int maxSteps) => string.Create(CultureInfo.InvariantCulture,
         $"step {r.Step}/{maxSteps}  loss {r.TrainLoss:F4}  lr {r.LearningRate:0.00e+0}  {r.TokensPerSecond:N0} tok/s  {r.Gflops:F1} GFLOP/s");
+
+    /// <summary>The progress bar's label: step, loss, learning rate and tokens/s, short enough for an 80-column terminal.</summary>
+    public static string CompactLine(MetricsRecord r, int maxSteps) => string.Create(CultureInfo.InvariantCulture,
+        $"step {r.Step}/{maxSteps} loss {r.TrainLoss:F3} lr {r.LearningRate:0.0e+0} {Thousands(r.TokensPerSecond ?? 0)} tok/s");
+
+    private static string Thousands(double x) => x >= 10_000 ? $"{x / 1000:F0}k" : x >= 1000 ? $"{x / 1000:F1}k" : $"{x:F0}";
 
     /// <summary>One evaluation's summary.</summary>
     public static string EvalLine(int step, double val, double elapsed) => string.Create(CultureInfo.InvariantCulture,

@@ -19,8 +19,15 @@ public static partial class Ops
         return tape.Record(y, result =>
         {
             var g = result.Grad!.Span;
-            if (a.RequiresGrad) TensorPrimitives.Add(a.GradOrZeros(tape).Span, g, a.Grad!.Span);
-            if (b.RequiresGrad) TensorPrimitives.Add(b.GradOrZeros(tape).Span, g, b.Grad!.Span);
+            if (a.RequiresGrad) AddInto(a.GradBuffer(tape, out bool acc).Span, g, acc);
+            if (b.RequiresGrad) AddInto(b.GradBuffer(tape, out bool acc).Span, g, acc);
         }, a, b);
+    }
+
+    /// <summary>dst (+)= g: a copy when dst is a fresh gradient buffer, else a sum.</summary>
+    private static void AddInto(Span<float> dst, ReadOnlySpan<float> g, bool accumulate)
+    {
+        if (accumulate) TensorPrimitives.Add(dst, g, dst);
+        else g.CopyTo(dst);
     }
 }

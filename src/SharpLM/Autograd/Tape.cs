@@ -11,7 +11,7 @@ namespace SharpLM.Autograd;
 /// </summary>
 public sealed class Tape
 {
-    private readonly List<Action> _backward = new();
+    private readonly List<(Variable Output, Action<Variable> Backward)> _backward = new();
     private readonly TensorPool _pool = new();
 
     /// <summary>Creates a tape; with <paramref name="recordGradients"/> false it only runs forward (evaluation).</summary>
@@ -48,7 +48,7 @@ public sealed class Tape
         foreach (var v in inputs) needsGrad |= v is not null && v.RequiresGrad;
         var result = new Variable(output, requiresGrad: needsGrad && RecordGradients) { IsLeaf = false };
         if (result.RequiresGrad && backward is not null)
-            _backward.Add(() => { if (result.Grad is not null) backward(result); });
+            _backward.Add((result, backward));
         return result;
     }
 
@@ -74,7 +74,11 @@ public sealed class Tape
     {
         if (output.Grad is null)
             throw new InvalidOperationException("BackwardFrom: set the output's gradient first (GradOrZeros, then fill it).");
-        for (int i = _backward.Count - 1; i >= 0; i--) _backward[i]();
+        for (int i = _backward.Count - 1; i >= 0; i--)
+        {
+            var (recorded, backward) = _backward[i];
+            if (recorded.Grad is not null) backward(recorded); // outputs the loss does not depend on are skipped
+        }
     }
 
     /// <summary>Forgets the recorded graph and returns all pooled buffers for reuse in the next step.</summary>

@@ -54,7 +54,7 @@ public sealed class SafetensorsFile : IDisposable
     public SafetensorsTensorInfo Info(string name) =>
         _byName.TryGetValue(name, out var info) ? info : throw new KeyNotFoundException($"safetensors file '{Path}' has no tensor '{name}'.");
 
-    /// <summary>Reads tensor <paramref name="name"/> into a new float32 tensor of its stored shape.</summary>
+    /// <summary>Reads tensor <paramref name="name"/> into a new float32 tensor of its stored shape (any dtype but the 8-bit floats is widened).</summary>
     public Tensor ReadTensor(string name)
     {
         var info = Info(name);
@@ -70,6 +70,8 @@ public sealed class SafetensorsFile : IDisposable
     {
         if (destination.Length != info.ElementCount)
             throw new ArgumentException($"safetensors file '{Path}': tensor '{info.Name}' has {info.ElementCount} elements, destination has {destination.Length}.", nameof(destination));
+        if (!SafetensorsDTypes.CanWiden(info.DType))
+            throw new NotSupportedException($"safetensors file '{Path}': tensor '{info.Name}' is stored as {SafetensorsDTypes.Name(info.DType)}, which SharpLM cannot convert to float32.");
         _stream.Position = _header.DataStart + info.Begin;
         try
         {
@@ -110,31 +112,4 @@ public sealed class SafetensorsFile : IDisposable
 
     /// <summary>Closes the file.</summary>
     public void Dispose() => _stream.Dispose();
-}
-
-/// <summary>Everything a safetensors file holds, loaded into memory: the metadata map and the named float32 tensors.</summary>
-public sealed class SafetensorsContents
-{
-    private readonly Dictionary<string, Tensor> _byName;
-
-    /// <summary>Wraps the metadata and the tensors (names must be unique).</summary>
-    public SafetensorsContents(IReadOnlyDictionary<string, string> metadata, IReadOnlyList<(string Name, Tensor Tensor)> tensors)
-    {
-        Metadata = metadata;
-        Tensors = tensors;
-        _byName = tensors.ToDictionary(t => t.Name, t => t.Tensor);
-    }
-
-    /// <summary>The <c>__metadata__</c> string map (empty when the file has none).</summary>
-    public IReadOnlyDictionary<string, string> Metadata { get; }
-
-    /// <summary>The tensors with their names, in header order.</summary>
-    public IReadOnlyList<(string Name, Tensor Tensor)> Tensors { get; }
-
-    /// <summary>The tensor called <paramref name="name"/> (throws when absent).</summary>
-    public Tensor this[string name] =>
-        _byName.TryGetValue(name, out var t) ? t : throw new KeyNotFoundException($"safetensors contents have no tensor '{name}'.");
-
-    /// <summary>True when a tensor called <paramref name="name"/> was read.</summary>
-    public bool Contains(string name) => _byName.ContainsKey(name);
 }

@@ -116,7 +116,7 @@ public sealed class SafetensorsHeader
             throw Corrupt(path, $"tensor '{name}': missing string field 'dtype'");
         string dtypeText = dtypeElement.GetString()!;
         if (!SafetensorsDTypes.TryParse(dtypeText, out var dtype))
-            throw Corrupt(path, $"tensor '{name}': dtype '{dtypeText}' is not supported (expected F32, F16 or BF16)");
+            throw Corrupt(path, $"tensor '{name}': dtype '{dtypeText}' is not a safetensors dtype (expected F32, F16, BF16, F64, I64, I32, I16, I8, U64, U32, U16, U8, BOOL, F8_E4M3 or F8_E5M2)");
 
         if (!value.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
             throw Corrupt(path, $"tensor '{name}': missing array field 'shape'");

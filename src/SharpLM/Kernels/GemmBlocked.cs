@@ -39,19 +39,35 @@ internal static unsafe class GemmBlocked
             RunSerial(kern, transA, transB, k, a, lda, b, ldb, c, ldc, accumulate, 0, m, 0, n);
             return;
         }
-        nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
-        if (tilesN >= tilesM || tilesN >= 4 * KernelThreads.Count)
-        {
-            // Split the columns: each thread packs its own part of B and all of A.
-            KernelThreads.For(tilesN, (s, e) => RunSerial(kern, transA, transB, k, (float*)pa, lda, (float*)pb, ldb, (float*)pc, ldc,
-                accumulate, 0, m, s * kern.NR, Math.Min(n, e * kern.NR)));
-        }
-        else
-        {
-            KernelThreads.For(tilesM, (s, e) => RunSerial(kern, transA, transB, k, (float*)pa, lda, (float*)pb, ldb, (float*)pc, ldc,
-                accumulate, s * kern.MR, Math.Min(m, e * kern.MR), 0, n));
-        }
+        var job = _job ??= new SplitJob();
+        job.Kernel = kern; job.TransA = transA; job.TransB = transB; job.M = m; job.N = n; job.K = k;
+        job.A = a; job.Lda = lda; job.B = b; job.Ldb = ldb; job.C = c; job.Ldc = ldc; job.Accumulate = accumulate;
+        // Split the columns when there are enough of them (each thread packs its own part of B and
+        // reads all of A), otherwise the rows.
+        job.SplitColumns = tilesN >= tilesM || tilesN >= 4 * KernelThreads.Count;
+        KernelThreads.For(job.SplitColumns ? tilesN : tilesM, job.Body);
     }
+
+    /// <summary>The arguments of one threaded GEMM, kept per calling thread with a cached delegate (no allocation per call).</summary>
+    private sealed class SplitJob
+    {
+        public GemmTileKernel Kernel;
+        public bool TransA, TransB, Accumulate, SplitColumns;
+        public int M, N, K;
+        public float* A, B, C;
+        public nint Lda, Ldb, Ldc;
+        public readonly Action<int, int> Body;
+
+        public SplitJob() => Body = (s, e) =>
+        {
+            if (SplitColumns)
+                RunSerial(Kernel, TransA, TransB, K, A, Lda, B, Ldb, C, Ldc, Accumulate, 0, M, s * Kernel.NR, Math.Min(N, e * Kernel.NR));
+            else
+                RunSerial(Kernel, TransA, TransB, K, A, Lda, B, Ldb, C, Ldc, Accumulate, s * Kernel.MR, Math.Min(M, e * Kernel.MR), 0, N);
+        };
+    }
+
+    [ThreadStatic] private static SplitJob? _job;
 
     /// <summary>Computes rows [i0,i1) × columns [j0,j1) of C on the calling thread.</summary>
     internal static void RunSerial(in GemmTileKernel kern, bool transA, bool transB, int k,

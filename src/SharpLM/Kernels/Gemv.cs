@@ -33,8 +33,9 @@ public static unsafe class Gemv
             Rows(0, n, k, w, ldw, x, y, accumulate);
             return;
         }
-        nint pw = (nint)w, px = (nint)x, py = (nint)y;
-        KernelThreads.For(n, (s, e) => Rows(s, e, k, (float*)pw, ldw, (float*)px, (float*)py, accumulate), minRows);
+        var job = _rowsJob ??= new RowsJob();
+        job.W = w; job.X = x; job.Y = y; job.K = k; job.Ldw = ldw; job.Accumulate = accumulate;
+        KernelThreads.For(n, job.Body, minRows);
     }
 
     /// <summary>
@@ -55,9 +56,31 @@ public static unsafe class Gemv
             Columns(0, n, k, b, ldb, x, y, accumulate);
             return;
         }
-        nint pb = (nint)b, px = (nint)x, py = (nint)y;
-        KernelThreads.For(blocks, (s, e) =>
-            Columns(s * ColumnBlock, Math.Min(n, e * ColumnBlock), k, (float*)pb, ldb, (float*)px, (float*)py, accumulate), minBlocks);
+        var job = _columnsJob ??= new ColumnsJob();
+        job.B = b; job.X = x; job.Y = y; job.N = n; job.K = k; job.Ldb = ldb; job.Accumulate = accumulate;
+        KernelThreads.For(blocks, job.Body, minBlocks);
+    }
+
+    // Per-calling-thread argument holders with a cached delegate, so that decoding a token allocates nothing.
+    [ThreadStatic] private static RowsJob? _rowsJob;
+    [ThreadStatic] private static ColumnsJob? _columnsJob;
+
+    private sealed class RowsJob
+    {
+        public float* W, X, Y;
+        public int K, Ldw;
+        public bool Accumulate;
+        public readonly Action<int, int> Body;
+        public RowsJob() => Body = (s, e) => Rows(s, e, K, W, Ldw, X, Y, Accumulate);
+    }
+
+    private sealed class ColumnsJob
+    {
+        public float* B, X, Y;
+        public int N, K, Ldb;
+        public bool Accumulate;
+        public readonly Action<int, int> Body;
+        public ColumnsJob() => Body = (s, e) => Columns(s * ColumnBlock, Math.Min(N, e * ColumnBlock), K, B, Ldb, X, Y, Accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -111,6 +134,11 @@ public static unsafe class Gemv
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns(int j0, int j1, int k, float* b, nint ldb, float* x, float* y, bool accumulate)
     {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Columns512(j0, j1, k, b, ldb, x, y, accumulate);
+            return;
+        }
         int lanes = Vector<float>.Count;
         int width = j1 - j0;
         if (!accumulate) new Span<float>(y + j0, width).Clear();
@@ -175,6 +203,40 @@ public static unsafe class Gemv
             float s0 = Vector512.Sum(a0);
             for (int p = kv; p < k; p++) s0 += w0[p] * x[p];
             y[i] = accumulate ? y[i] + s0 : s0;
+        }
+    }
+
+    /// <summary>Columns [j0,j1) of y = xᵀ·B with 512-bit vectors (same per-element order as <see cref="Columns"/>'s scalar tail).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Columns512(int j0, int j1, int k, float* b, nint ldb, float* x, float* y, bool accumulate)
+    {
+        int width = j1 - j0;
+        if (!accumulate) new Span<float>(y + j0, width).Clear();
+        int jv = j0 + width - width % 16;
+        int p = 0;
+        for (; p + 4 <= k; p += 4)
+        {
+            float* b0 = b + p * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+            var x0 = Vector512.Create(x[p]); var x1 = Vector512.Create(x[p + 1]);
+            var x2 = Vector512.Create(x[p + 2]); var x3 = Vector512.Create(x[p + 3]);
+            for (int j = j0; j < jv; j += 16)
+            {
+                var acc = Vector512.Load(y + j);
+                acc = Vector512.FusedMultiplyAdd(x0, Vector512.Load(b0 + j), acc);
+                acc = Vector512.FusedMultiplyAdd(x1, Vector512.Load(b1 + j), acc);
+                acc = Vector512.FusedMultiplyAdd(x2, Vector512.Load(b2 + j), acc);
+                acc = Vector512.FusedMultiplyAdd(x3, Vector512.Load(b3 + j), acc);
+                acc.Store(y + j);
+            }
+            for (int j = jv; j < j1; j++)
+                y[j] = MathF.FusedMultiplyAdd(x[p + 3], b3[j], MathF.FusedMultiplyAdd(x[p + 2], b2[j], MathF.FusedMultiplyAdd(x[p + 1], b1[j], MathF.FusedMultiplyAdd(x[p], b0[j], y[j]))));
+        }
+        for (; p < k; p++)
+        {
+            float* b0 = b + p * ldb;
+            var x0 = Vector512.Create(x[p]);
+            for (int j = j0; j < jv; j += 16) Vector512.FusedMultiplyAdd(x0, Vector512.Load(b0 + j), Vector512.Load(y + j)).Store(y + j);
+            for (int j = jv; j < j1; j++) y[j] = MathF.FusedMultiplyAdd(x[p], b0[j], y[j]);
         }
     }
 

@@ -6,7 +6,8 @@ namespace SharpLM.Kernels;
 /// <summary>
 /// The persistent worker threads behind <see cref="KernelThreads.For"/>. A training step
 /// runs hundreds of small GEMMs; handing a chunk to a worker that is already spinning costs
-/// about a microsecond, while <c>Parallel.For</c> pays several per call. Chunks are claimed
+/// about a microsecond and allocates nothing, while <c>Parallel.For</c> pays several
+/// microseconds per call. Chunks are claimed
 /// from a shared counter by whoever is free (the caller included), so a worker the OS has not
 /// scheduled yet never holds the caller up; which thread runs a chunk never changes what the
 /// chunk computes. Workers spin briefly after each job (the next kernel usually follows at
@@ -17,33 +18,6 @@ internal static class KernelWorkerPool
     /// <summary>How long a worker keeps polling for the next job before it goes to sleep.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 µs
 
-    /// <summary>One parallel loop: its body, its fixed split, and counters for claimed and finished chunks.</summary>
-    private sealed class Job(Action<int, int> body, int count, int chunks)
-    {
-        private int _next = -1, _done;
-        public Exception? Failure;
-        public bool Finished => Volatile.Read(ref _done) == chunks;
-
-        /// <summary>Claims and runs chunks until none are left.</summary>
-        public void Work()
-        {
-            int c;
-            while ((c = Interlocked.Increment(ref _next)) < chunks)
-            {
-                int s = ChunkStart(count, chunks, c), e = ChunkStart(count, chunks, c + 1);
-                try
-                {
-                    RunChunk(body, s, e);
-                }
-                catch (Exception ex)
-                {
-                    Interlocked.CompareExchange(ref Failure, ex, null);
-                }
-                Interlocked.Increment(ref _done);
-            }
-        }
-    }
-
     private sealed class Worker
     {
         public readonly SemaphoreSlim Wake = new(0);
@@ -52,8 +26,15 @@ internal static class KernelWorkerPool
 
     private static readonly object Gate = new();
     private static Worker[] _workers = [];
-    private static Job? _job;
     private static int _generation;
+
+    // The current job (one at a time, under Gate; reused so that a call allocates nothing).
+    // _claim packs (job id << 32 | next chunk): a chunk is claimed by a compare-and-swap that
+    // also checks the id, so a late worker can never claim a chunk of a job it did not see start.
+    private static Action<int, int>? _body;
+    private static int _count, _chunks, _done, _jobId;
+    private static long _claim = -1L << 32;
+    private static Exception? _failure;
 
     [ThreadStatic] private static bool _insideParallel;
 
@@ -67,30 +48,57 @@ internal static class KernelWorkerPool
     /// </summary>
     public static void Run(int count, int chunks, Action<int, int> body)
     {
-        var job = new Job(body, count, chunks);
         if (!Monitor.TryEnter(Gate))
         {
-            job.Work();
+            for (int c = 0; c < chunks; c++) RunChunk(body, ChunkStart(count, chunks, c), ChunkStart(count, chunks, c + 1));
+            return;
         }
-        else
+        Exception? failure;
+        try
         {
+            EnsureWorkers(chunks - 1);
+            _body = body; _count = count; _chunks = chunks; _failure = null;
+            Volatile.Write(ref _done, 0);
+            int id = ++_jobId;
+            Volatile.Write(ref _claim, (long)id << 32);
+            Interlocked.Increment(ref _generation);
+            for (int i = 0; i < chunks - 1; i++)
+                if (Volatile.Read(ref _workers[i].Sleeping) == 1) _workers[i].Wake.Release();
+            WorkOnCurrentJob();
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _done) != chunks) spin.SpinOnce(sleep1Threshold: -1);
+            failure = _failure;
+            _body = null;
+        }
+        finally
+        {
+            Monitor.Exit(Gate);
+        }
+        if (failure != null) ExceptionDispatchInfo.Capture(failure).Throw();
+    }
+
+    /// <summary>Claims and runs chunks of the current job until none are left (or the job has changed).</summary>
+    private static void WorkOnCurrentJob()
+    {
+        while (true)
+        {
+            long claim = Volatile.Read(ref _claim);
+            int c = (int)claim;
+            // Read the job's fields after its claim word; if a newer job replaced them, the CAS below fails.
+            var body = Volatile.Read(ref _body);
+            int count = _count, chunks = _chunks;
+            if (c >= chunks || body == null) return;
+            if (Interlocked.CompareExchange(ref _claim, claim + 1, claim) != claim) continue;
             try
             {
-                EnsureWorkers(chunks - 1);
-                Volatile.Write(ref _job, job);
-                Interlocked.Increment(ref _generation);
-                for (int i = 0; i < chunks - 1; i++)
-                    if (Volatile.Read(ref _workers[i].Sleeping) == 1) _workers[i].Wake.Release();
-                job.Work();
-                var spin = new SpinWait();
-                while (!job.Finished) spin.SpinOnce(sleep1Threshold: -1);
+                RunChunk(body, ChunkStart(count, chunks, c), ChunkStart(count, chunks, c + 1));
             }
-            finally
+            catch (Exception e)
             {
-                Monitor.Exit(Gate);
+                Interlocked.CompareExchange(ref _failure, e, null);
             }
+            Interlocked.Increment(ref _done);
         }
-        if (job.Failure is { } e) ExceptionDispatchInfo.Capture(e).Throw();
     }
 
     /// <summary>Start of chunk c when [0,count) is cut into <paramref name="chunks"/> near-equal contiguous pieces.</summary>
@@ -142,7 +150,7 @@ internal static class KernelWorkerPool
                 if (Volatile.Read(ref _generation) == seen) continue; // a stale wake-up: no new job
             }
             seen = Volatile.Read(ref _generation);
-            Volatile.Read(ref _job)?.Work();
+            WorkOnCurrentJob();
         }
     }
 }

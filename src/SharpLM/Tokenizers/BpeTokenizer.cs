@@ -19,6 +19,7 @@ public sealed class BpeTokenizer : ITokenizer
     private readonly ThreadLocal<PieceCache> _cache = new(() => new PieceCache(), trackAllValues: true);
     private readonly int[] _byteIds = new int[256];
     private List<BpeMerge>? _orderedMerges;
+    private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>>? _wholeWords;
 
     /// <summary>Creates a tokenizer from each id's bytes, merge rules, a pre-tokenizer and special tokens.</summary>
     /// <param name="tokenBytes">Bytes of every ordinary token, indexed by id (null for ids used by special tokens).</param>
@@ -78,6 +79,28 @@ public sealed class BpeTokenizer : ITokenizer
         return _tokenBytes[id];
     }
 
+    /// <summary>
+    /// tiktoken's rule: a word that is itself a token is that token, without merging. Rank files
+    /// (tiktoken semantics) switch this on; merges.txt / tokenizer.json (classic GPT-2 semantics) do not.
+    /// </summary>
+    public bool WholeWordShortcut
+    {
+        get => _wholeWords is not null;
+        init
+        {
+            if (!value) { _wholeWords = null; return; }
+            var map = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int id = 0; id < _tokenBytes.Length; id++)
+            {
+                var bytes = _tokenBytes[id];
+                // Tokens that are not whole characters can never be a whole word.
+                if (_specialIds.Contains(id) || bytes.Length == 0 || !System.Text.Unicode.Utf8.IsValid(bytes)) continue;
+                map.TryAdd(Encoding.UTF8.GetString(bytes), id);
+            }
+            _wholeWords = map.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+    }
+
     /// <summary>Empties every thread's word cache (benchmarks use it to measure encoding from cold).</summary>
     public void ClearCaches()
     {
@@ -108,10 +131,17 @@ public sealed class BpeTokenizer : ITokenizer
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1");
         bool specialsSafe = !allowSpecial || _specials.Keys.All(s => !s.Contains('\n'));
         var cuts = SafeCuts(text, threads * 4);
-        if (threads == 1 || cuts.Count <= 2 || !specialsSafe) return Encode(text, allowSpecial);
+        // The cut rule is proven for the GPT-2 and cl100k patterns only; other patterns run sequentially.
+        bool patternSafe = PreTokenizer.Pattern is PreTokenizer.Gpt2Pattern or PreTokenizer.Cl100kPattern;
+        if (threads == 1 || cuts.Count <= 2 || !specialsSafe || !patternSafe) return Encode(text, allowSpecial);
         var parts = new int[cuts.Count - 1][];
-        Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            i => parts[i] = Encode(text[cuts[i]..cuts[i + 1]], allowSpecial));
+        Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        {
+            if (allowSpecial) { parts[i] = Encode(text[cuts[i]..cuts[i + 1]], allowSpecial: true); return; }
+            var output = new IdBuffer((cuts[i + 1] - cuts[i]) / 3 + 4);
+            EncodeOrdinary(text.AsSpan(cuts[i], cuts[i + 1] - cuts[i]), output);
+            parts[i] = output.ToArray();
+        });
         var all = new int[parts.Sum(p => p.Length)];
         int at = 0;
         foreach (var p in parts) { p.CopyTo(all, at); at += p.Length; }
@@ -167,6 +197,12 @@ public sealed class BpeTokenizer : ITokenizer
     {
         if (piece.Length == 1 && piece[0] < 0x80) { output.Add(_byteIds[piece[0]]); return; } // one ASCII byte
         if (cache.TryGet(piece, out var cached)) { output.Add(cached); return; }
+        if (_wholeWords is { } whole && whole.TryGetValue(piece, out int single))
+        {
+            if (piece.Length <= 64) cache.Add(piece, [single]);
+            output.Add(single);
+            return;
+        }
         Span<byte> buffer = stackalloc byte[256];
         int maxBytes = Encoding.UTF8.GetMaxByteCount(piece.Length);
         var bytes = maxBytes <= buffer.Length ? buffer : new byte[maxBytes];

@@ -13,7 +13,7 @@ public static class TiktokenRankFile
     public static BpeTokenizer Load(string path, IReadOnlyDictionary<string, int>? specialTokens = null, string? pattern = null)
     {
         var tokens = new List<byte[]?>();
-        var byText = new Dictionary<string, int>(StringComparer.Ordinal);
+        var byText = new Dictionary<string, int>(); // default comparer: fast non-randomized hashing for span lookups
         int lineNo = 0;
         foreach (var line in File.ReadLines(path))
         {
@@ -42,7 +42,10 @@ public static class TiktokenRankFile
             foreach (var (s, id) in specialTokens)
                 if (id < tokens.Count && tokens[id] is not null)
                     throw new TokenizerFormatException(path, $"special token {s}", $"id {id} is already the rank of an ordinary token");
-        return new BpeTokenizer(tokens, MergesFromRanks(tokens, byText), PreTokenizer.FromPattern(pattern ?? PreTokenizer.Gpt2Pattern), specialTokens);
+        return new BpeTokenizer(tokens, MergesFromRanks(tokens, byText), PreTokenizer.FromPattern(pattern ?? PreTokenizer.Gpt2Pattern), specialTokens)
+        {
+            WholeWordShortcut = true,
+        };
     }
 
     /// <summary>Every way to split a token into two tokens, as a merge ranked by the whole token (tiktoken's rule).</summary>

@@ -8,7 +8,8 @@ public static class TokenizerFiles
 {
     /// <summary>
     /// Loads a tokenizer from <paramref name="path"/>: a folder (its tokenizer.json, else vocab.json +
-    /// merges.txt), a JSON file (tokenizer.json), or anything else as a tiktoken rank file (special
+    /// merges.txt), vocab.json or merges.txt (the pair beside it), another JSON file (tokenizer.json),
+    /// or anything else as a tiktoken rank file (special
     /// tokens from a special_tokens.json beside it; the cl100k pattern if the name says cl100k, else GPT-2's).
     /// </summary>
     public static ITokenizer Load(string path)
@@ -24,6 +25,15 @@ public static class TokenizerFiles
             throw new FileNotFoundException($"{path}: folder has neither tokenizer.json nor vocab.json + merges.txt", path);
         }
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such tokenizer file or folder", path);
+        var name = Path.GetFileName(path);
+        if (name is "vocab.json" or "merges.txt")
+        {
+            // One file of the GPT-2 pair: load both from its folder.
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            var other = Path.Combine(folder, name == "vocab.json" ? "merges.txt" : "vocab.json");
+            if (!File.Exists(other)) throw new FileNotFoundException($"{path}: {Path.GetFileName(other)} must be beside it", other);
+            return Gpt2VocabFiles.LoadFolder(folder);
+        }
         if (LooksLikeJson(path)) return TokenizerJsonReader.Load(path);
         var specialsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "special_tokens.json");
         var specials = File.Exists(specialsPath) ? Gpt2VocabFiles.ReadSpecialTokens(specialsPath) : null;

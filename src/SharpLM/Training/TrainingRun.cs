@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using SharpLM.Models;
 using SharpLM.Tokenizers;
 
@@ -102,7 +103,7 @@ public sealed class TrainingRun
             ElapsedSeconds = startElapsed + clock.Elapsed.TotalSeconds;
             Log(new MetricsRecord
             {
-                Step = r.Step, TrainLoss = r.Loss, ValLoss = val, LearningRate = r.LearningRate, GradNorm = r.GradNorm,
+                Step = r.Step, TrainLoss = r.Loss, ValLoss = val, LearningRate = AsShortestDouble(r.LearningRate), GradNorm = r.GradNorm,
                 TokensPerSecond = r.TokensPerSecond, Gflops = r.TokensPerSecond * flopsPerToken / 1e9, ElapsedSeconds = ElapsedSeconds,
             }, onRecord);
             if (options.SaveEvery > 0 && r.Step % options.SaveEvery == 0 && r.Step < options.MaxSteps) SaveCheckpoint();
@@ -125,6 +126,9 @@ public sealed class TrainingRun
     /// <summary>Draws <c>loss.svg</c> from the whole log.</summary>
     public void WriteChart() =>
         LossChart.Write(Path.Combine(Directory, LossChart.FileName), Metrics.ReadAll(), $"{Path.GetFileName(Path.GetFullPath(Directory))}: loss");
+
+    // 4.4e-4f is logged as 0.00044, not as 0.00044000003254041076 (its exact double value).
+    private static double AsShortestDouble(float x) => double.Parse(x.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     private void Log(MetricsRecord record, Action<MetricsRecord>? onRecord)
     {

@@ -72,4 +72,28 @@ public class CrossEntropyTests
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => tape.CrossEntropy(tape.Input(new Tensor(2, 4)), [1, 4]));
         Assert.Contains("target 4", ex.Message);
     }
+
+    [Fact]
+    public void PaddedVocabularyEqualsSlicedLogits()
+    {
+        // logits [4, 9] of which only the first 6 columns are real classes (a head padded to Vp = 9)
+        var padded = new Variable(Tensor.RandomNormal([4, 9], 0, 2, 5), requiresGrad: true);
+        var sliced = new Variable(Tensor.FromArray(Enumerable.Range(0, 36).Where(i => i % 9 < 6).Select(i => padded.Data[i]).ToArray(), 4, 6), requiresGrad: true);
+        int[] targets = [5, -1, 0, 3];
+        var perPadded = new float[4];
+        var perSliced = new float[4];
+        var t1 = new Tape();
+        var l1 = t1.CrossEntropy(padded, targets, perPositionLoss: perPadded, classes: 6);
+        t1.Backward(l1);
+        var t2 = new Tape();
+        var l2 = t2.CrossEntropy(sliced, targets, perPositionLoss: perSliced);
+        t2.Backward(l2);
+        Assert.Equal(l2.Data[0], l1.Data[0], 1e-6);
+        Assert.Equal(perSliced, perPadded);
+        for (int r = 0; r < 4; r++)
+            for (int j = 0; j < 9; j++)
+                Assert.Equal(j < 6 ? sliced.Grad![r * 6 + j] : 0f, padded.Grad![r * 9 + j], 1e-7);
+        GradCheck.AssertGradients(t => t.CrossEntropy(padded, targets, classes: 6), [padded]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Tape().CrossEntropy(padded, [6, 0, 0, 0], classes: 6));
+    }
 }

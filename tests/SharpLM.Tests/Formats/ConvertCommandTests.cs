@@ -29,6 +29,27 @@ public sealed class ConvertCommandTests : IDisposable
         Assert.Equal(File.ReadAllBytes(bin), File.ReadAllBytes(back));
     }
 
+    [SharedDataFact]
+    public void TokenizerIsStoredBesideTheWeightsWhenItFitsTheVocabulary()
+    {
+        // A tiny model with GPT-2's vocabulary (V 50257, Vp 50304) written as llm.c would.
+        var bytes = new byte[1024 + 4 * new SharpLM.Formats.LlmcHeader(3, 8, 50257, 1, 1, 4, 50304).ParameterCount];
+        int[] header = [20240326, 3, 8, 50257, 1, 1, 4, 50304];
+        for (int i = 0; i < header.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * i), header[i]);
+        var bin = Path.Combine(_dir, "v50257.bin");
+        File.WriteAllBytes(bin, bytes);
+        var run = Path.Combine(_dir, "run");
+        ConvertCommand.Run(bin, "llmc", "hf", run, Path.Combine(SharedData.Directory!, "data", "gpt2"));
+        var tokenizer = SharpLM.Tokenizers.TokenizerFiles.Load(Path.Combine(run, "tokenizer.json"));
+        Assert.Equal(50257, tokenizer.VocabSize);
+        Assert.Equal(50257, GptHuggingFace.Load(run).Config.VocabSize);
+
+        // A tokenizer whose size differs from the model's vocabulary is refused.
+        File.WriteAllBytes(bin, LlmcTests.LlmcBytes());
+        var e = Assert.Throws<CliException>(() => ConvertCommand.Run(bin, "llmc", "hf", Path.Combine(_dir, "run2"), Path.Combine(SharedData.Directory!, "data", "gpt2")));
+        Assert.Contains("50257", e.Message);
+    }
+
     [Fact]
     public void BadArgumentsAreUserErrors()
     {

@@ -93,6 +93,35 @@ public sealed class SafetensorsTests : IDisposable
     }
 
     [Fact]
+    public void OtherSpecDtypesAreWidenedAndEightBitFloatsRefusedByName()
+    {
+        var data = new byte[8 + 8 + 4 + 2 + 1 + 1 + 1];
+        BinaryPrimitives.WriteDoubleLittleEndian(data.AsSpan(0), 0.1);
+        BinaryPrimitives.WriteInt64LittleEndian(data.AsSpan(8), -1234567);
+        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(16), 77);
+        BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(20), 65535);
+        data[22] = 0xFE;   // I8 -2
+        data[23] = 1;      // BOOL true
+        data[24] = 0x38;   // an F8_E4M3 byte
+        var path = Raw("ints.safetensors",
+            "{\"d\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},\"l\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[8,16]}," +
+            "\"i\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[16,20]},\"u\":{\"dtype\":\"U16\",\"shape\":[1],\"data_offsets\":[20,22]}," +
+            "\"s\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[22,23]},\"b\":{\"dtype\":\"BOOL\",\"shape\":[1],\"data_offsets\":[23,24]}," +
+            "\"f8\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[24,25]}}",
+            data);
+        using var file = SafetensorsFile.Open(path);
+        Assert.Equal([0.1f], file.ReadTensor("d").ToArray());
+        Assert.Equal([-1234567f], file.ReadTensor("l").ToArray());
+        Assert.Equal([77f], file.ReadTensor("i").ToArray());
+        Assert.Equal([65535f], file.ReadTensor("u").ToArray());
+        Assert.Equal([-2f], file.ReadTensor("s").ToArray());
+        Assert.Equal([1f], file.ReadTensor("b").ToArray());
+        var e = Assert.Throws<NotSupportedException>(() => file.ReadTensor("f8"));
+        Assert.Contains("'f8'", e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
     public void LazyReaderReadsOneTensorAtATime()
     {
         var path = File("l.safetensors");

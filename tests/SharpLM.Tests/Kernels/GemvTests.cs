@@ -66,4 +66,26 @@ public unsafe class GemvTests
         }
         Assert.Equal(y1, y2);
     }
+
+    [Fact]
+    public void DecodingOneTokenAllocatesNothing()
+    {
+        // Large enough to be split across threads; the inference path promises zero allocations per token.
+        int n = 3072, k = 768;
+        var w = GemmReference.Random(n * k, 61);
+        var x = GemmReference.Random(k, 62);
+        var y = new float[n];
+        fixed (float* pw = w, px = x, py = y)
+        {
+            for (int i = 0; i < 3; i++) { Gemv.Multiply(n, k, pw, k, px, py, false); Gemm.Multiply(false, true, 1, n, k, px, k, pw, k, py, n, false); Gemv.MultiplyTransposed(k, n / 4, pw, k, px, py, true); }
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                Gemv.Multiply(n, k, pw, k, px, py, false);
+                Gemm.Multiply(false, true, 1, n, k, px, k, pw, k, py, n, false);
+                Gemv.MultiplyTransposed(k, n / 4, pw, k, px, py, true);
+            }
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
 }

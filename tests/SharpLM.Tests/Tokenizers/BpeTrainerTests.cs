@@ -111,4 +111,15 @@ public class BpeTrainerTests
         var longWord = string.Concat(Enumerable.Repeat("whatever", 100));
         Assert.Equal(longWord, tok.Decode(tok.Encode(longWord)));
     }
+
+    [Fact]
+    public void ParallelEncodingEqualsSequentialForTheCl100kPatternToo()
+    {
+        var text = BigCorpus(3000) + "x\n\n y\n!\nz\r\nw\n 'll\n12345\n";
+        var tok = BpeTrainer.Train([text], 400, preTokenizer: PreTokenizer.Cl100k);
+        Assert.Equal(tok.Encode(text), tok.EncodeParallel(text, 3));
+        var gpt2 = BpeTrainer.Train([text], 400);
+        Assert.Equal(gpt2.Encode(text), gpt2.EncodeParallel(text, 3));
+        Assert.True(BpeTokenizer.SafeCuts(text, 12).Count > 5); // the text really was cut
+    }
 }

@@ -142,5 +142,6 @@ public sealed class TokenizerFilesTests : IDisposable
         // The shared folder itself loads through the factory (vocab.json + merges.txt + special_tokens.json).
         Assert.Equal([31373, 995], TokenizerFiles.Load(SharedData.DataFile("gpt2")!).Encode("hello world"));
         Assert.Equal([31373, 995], TokenizerFiles.Load(SharedData.DataFile("gpt2/r50k_base.tiktoken")!).Encode("hello world"));
+        Assert.Equal([31373, 995], TokenizerFiles.Load(SharedData.DataFile("gpt2/vocab.json")!).Encode("hello world"));
     }
 }
