@@ -47,7 +47,7 @@ public static class QuickstartCommand
                 Run(pr.GetValue(data), pr.GetValue(output)!, pr.GetValue(minutes), pr.GetValue(steps), pr.GetValue(vocab), recipe);
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or TokenizerFormatException)
             {
                 throw new CliException(e.Message);
             }
