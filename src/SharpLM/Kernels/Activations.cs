@@ -95,7 +95,7 @@ public static unsafe class Activations
 
     /// <summary>SiLU backward: <c>dx (+)= dy·σ(x)·(1 + x·(1 − σ(x)))</c>.</summary>
     public static void SiluBackward(float* x, float* dy, float* dx, int n, bool accumulate) =>
-        KernelThreads.For(n, (s, e) => SwiGluBackwardRange(x, null, dy, dx, null, s, e, accumulate, false), MinPerThread);
+        SwiGluBackward(x, null, dy, dx, accumulate, null, false, n);
 
     /// <summary>SwiGLU gate, LLaMA's feed-forward: <c>y = silu(a)·b</c> elementwise.</summary>
     public static void SwiGluForward(float* a, float* b, float* y, int n)
@@ -110,11 +110,7 @@ public static unsafe class Activations
     /// SwiGLU backward: <c>da (+)= dy·b·silu'(a)</c>, <c>db (+)= dy·silu(a)</c>; either of da, db may be null.
     /// </summary>
     public static void SwiGluBackward(float* a, float* b, float* dy, float* da, bool accumulateDa, float* db, bool accumulateDb, int n) =>
-        KernelThreads.For(n, (s, e) =>
-        {
-            if (da is not null) SwiGluBackwardRange(a, b, dy, da, null, s, e, accumulateDa, false);
-            if (db is not null) SwiGluBackwardRange(a, null, dy, null, db, s, e, false, accumulateDb);
-        }, MinPerThread);
+        KernelThreads.For(n, (s, e) => SwiGluBackwardRange(a, b, dy, da, db, s, e, accumulateDa, accumulateDb), MinPerThread);
 
     /// <summary>Hyperbolic tangent, elementwise (DyT's squashing function).</summary>
     public static void Tanh(float* x, float* y, int n)
@@ -166,39 +162,65 @@ public static unsafe class Activations
         }
     }
 
-    // With da: da (+)= dy·(b or 1)·silu'(a). With db: db (+)= dy·silu(a).
+    // One pass: da (+)= dy·(b or 1)·silu'(a) when da is given; db (+)= dy·silu(a) when db is given.
+    // da and db may be the same buffer (silu(a)·a): db is read after da is written, so both add up.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SwiGluBackwardRange(float* a, float* b, float* dy, float* da, float* db, int i, int end, bool accA, bool accB)
     {
-        float* dst = da is not null ? da : db;
-        bool acc = da is not null ? accA : accB;
-        bool wantDa = da is not null;
         if (Vector512.IsHardwareAccelerated)
             for (; i <= end - 16; i += 16)
             {
                 var v = Vector512.Load(a + i);
                 var s = Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-v));
-                var g = Vector512.Load(dy + i) * (wantDa ? s * (Vector512<float>.One + v * (Vector512<float>.One - s)) : v * s);
-                if (wantDa && b is not null) g *= Vector512.Load(b + i);
-                if (acc) g += Vector512.Load(dst + i);
-                g.Store(dst + i);
+                var d = Vector512.Load(dy + i);
+                if (da is not null)
+                {
+                    var g = d * s * (Vector512<float>.One + v * (Vector512<float>.One - s));
+                    if (b is not null) g *= Vector512.Load(b + i);
+                    if (accA) g += Vector512.Load(da + i);
+                    g.Store(da + i);
+                }
+                if (db is not null)
+                {
+                    var g = d * v * s;
+                    if (accB) g += Vector512.Load(db + i);
+                    g.Store(db + i);
+                }
             }
         else if (Vector256.IsHardwareAccelerated)
             for (; i <= end - 8; i += 8)
             {
                 var v = Vector256.Load(a + i);
                 var s = Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-v));
-                var g = Vector256.Load(dy + i) * (wantDa ? s * (Vector256<float>.One + v * (Vector256<float>.One - s)) : v * s);
-                if (wantDa && b is not null) g *= Vector256.Load(b + i);
-                if (acc) g += Vector256.Load(dst + i);
-                g.Store(dst + i);
+                var d = Vector256.Load(dy + i);
+                if (da is not null)
+                {
+                    var g = d * s * (Vector256<float>.One + v * (Vector256<float>.One - s));
+                    if (b is not null) g *= Vector256.Load(b + i);
+                    if (accA) g += Vector256.Load(da + i);
+                    g.Store(da + i);
+                }
+                if (db is not null)
+                {
+                    var g = d * v * s;
+                    if (accB) g += Vector256.Load(db + i);
+                    g.Store(db + i);
+                }
             }
         for (; i < end; i++)
         {
-            float v = a[i], s = 1f / (1f + MathF.Exp(-v));
-            float g = dy[i] * (wantDa ? s * (1f + v * (1f - s)) : v * s);
-            if (wantDa && b is not null) g *= b[i];
-            dst[i] = acc ? dst[i] + g : g;
+            float v = a[i], s = 1f / (1f + MathF.Exp(-v)), d = dy[i];
+            if (da is not null)
+            {
+                float g = d * s * (1f + v * (1f - s));
+                if (b is not null) g *= b[i];
+                da[i] = accA ? da[i] + g : g;
+            }
+            if (db is not null)
+            {
+                float g = d * v * s;
+                db[i] = accB ? db[i] + g : g;
+            }
         }
     }
 }

@@ -48,6 +48,7 @@ public class ElementwiseTests
         var m = Tensor.RandomNormal([4, 37], 0, 1, 6);
         GradCheck.AssertGradients(t => GradCheck.WeightedSum(t, t.Silu(a), m), [a], step: 1e-3f);
         GradCheck.AssertGradients(t => GradCheck.WeightedSum(t, t.SwiGlu(a, b), m), [a, b], step: 1e-3f);
+        GradCheck.AssertGradients(t => GradCheck.WeightedSum(t, t.SwiGlu(a, a), m), [a], step: 1e-3f); // gate and up share one gradient buffer
     }
 
     [Fact]
