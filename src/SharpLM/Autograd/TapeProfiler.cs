@@ -23,6 +23,7 @@ public sealed class TapeProfiler
     private readonly Dictionary<(string Name, string Phase), (string Category, double Ms, int Calls)> _totals = new();
     private readonly List<string> _backwardNames = new();
     private long _mark = Stopwatch.GetTimestamp();
+    private double _nestedMs;
 
     /// <summary>Starts the forward clock: the next op's forward is charged the time from now until it records.</summary>
     public void BeginForward() => _mark = Stopwatch.GetTimestamp();
@@ -33,6 +34,17 @@ public sealed class TapeProfiler
         var key = (name, phase);
         _totals.TryGetValue(key, out var e);
         _totals[key] = (category, e.Ms + milliseconds, e.Calls + 1);
+    }
+
+    /// <summary>
+    /// Charges the time since <paramref name="start"/> (a <see cref="Stopwatch.GetTimestamp"/>) to a part of the op
+    /// now running, e.g. the softmax inside the fused head + loss; the op's own entry is charged the rest.
+    /// </summary>
+    public void AddNested(string name, string phase, string category, long start)
+    {
+        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        Add(name, phase, category, ms);
+        _nestedMs += ms;
     }
 
     /// <summary>Every entry so far, slowest first.</summary>
@@ -54,7 +66,7 @@ public sealed class TapeProfiler
     /// <summary>The coarse bucket an op belongs to, by the name of the <see cref="Ops"/> method that ran it.</summary>
     public static string CategoryOf(string op) => op switch
     {
-        "Linear" => "matmul",
+        "Linear" or "LinearCrossEntropy" => "matmul",
         "CausalSelfAttention" or "ScaledDotProductAttention" => "attention",
         "LayerNorm" or "RmsNorm" or "DyT" => "norm",
         "Gelu" or "Silu" or "SwiGlu" => "activation",
@@ -70,7 +82,8 @@ public sealed class TapeProfiler
         long now = Stopwatch.GetTimestamp();
         string op = OpName(backward);
         string name = $"{op} {Tensor.FormatShape(output.Shape)}";
-        Add(name, "fwd", CategoryOf(op), Stopwatch.GetElapsedTime(_mark, now).TotalMilliseconds);
+        Add(name, "fwd", CategoryOf(op), Stopwatch.GetElapsedTime(_mark, now).TotalMilliseconds - _nestedMs);
+        _nestedMs = 0;
         if (recorded) _backwardNames.Add(name);
         _mark = Stopwatch.GetTimestamp();
     }
@@ -78,14 +91,15 @@ public sealed class TapeProfiler
     /// <summary>Called by the tape after backward step <paramref name="index"/> (in recording order) ran since <paramref name="start"/>.</summary>
     internal void OnBackward(int index, long start)
     {
-        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds - _nestedMs;
+        _nestedMs = 0;
         string name = index < _backwardNames.Count ? _backwardNames[index] : "unnamed";
         int space = name.IndexOf(' ');
         Add(name, "bwd", CategoryOf(space < 0 ? name : name[..space]), ms);
     }
 
     /// <summary>Called by the tape when it forgets its graph.</summary>
-    internal void OnReset() => _backwardNames.Clear();
+    internal void OnReset() { _backwardNames.Clear(); _nestedMs = 0; }
 
     /// <summary>The op's name from its backward lambda: the compiler names it <c>&lt;Linear&gt;b__0</c> after the method it is in.</summary>
     private static string OpName(Delegate? backward)

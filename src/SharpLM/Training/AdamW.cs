@@ -60,8 +60,11 @@ public sealed class AdamW
     /// <summary>Whether parameter i gets weight decay (true for tensors with two or more dimensions).</summary>
     public bool Decays(int i) => _decay[i];
 
-    /// <summary>Applies one update with learning rate <paramref name="lr"/> using each parameter's current gradient.</summary>
-    public unsafe void Update(float lr)
+    /// <summary>
+    /// Applies one update with learning rate <paramref name="lr"/> using each parameter's current gradient;
+    /// with <paramref name="zeroGradients"/> it also clears each gradient in the same pass (ready for the next step).
+    /// </summary>
+    public unsafe void Update(float lr, bool zeroGradients = false)
     {
         Step++;
         float b1 = Beta1, b2 = Beta2, eps = Eps;
@@ -73,12 +76,12 @@ public sealed class AdamW
             if (p.Grad is null) continue;
             float decay = _decay[i] ? lr * WeightDecay : 0f;
             float* w = p.Data.Pointer, g = p.Grad.Pointer, m = M[i].Pointer, v = V[i].Pointer;
-            KernelThreads.For(p.Data.Length, (s, e) => UpdateRange(w, g, m, v, s, e, lr, decay, b1, b2, c1, c2, eps), minPerChunk: 1 << 15);
+            KernelThreads.For(p.Data.Length, (s, e) => UpdateRange(w, g, m, v, s, e, lr, decay, b1, b2, c1, c2, eps, zeroGradients), minPerChunk: 1 << 15);
         }
     }
 
     private static unsafe void UpdateRange(float* w, float* g, float* m, float* v, int i, int end,
-        float lr, float decay, float b1, float b2, float c1, float c2, float eps)
+        float lr, float decay, float b1, float b2, float c1, float c2, float eps, bool zero)
     {
         if (Vector256.IsHardwareAccelerated)
         {
@@ -89,6 +92,7 @@ public sealed class AdamW
             for (; i <= end - 8; i += 8)
             {
                 var gi = Vector256.Load(g + i);
+                if (zero) Vector256<float>.Zero.Store(g + i);
                 var mi = vb1 * Vector256.Load(m + i) + vb1c * gi;
                 var vi = vb2 * Vector256.Load(v + i) + vb2c * (gi * gi);
                 mi.Store(m + i); vi.Store(v + i);
@@ -100,6 +104,7 @@ public sealed class AdamW
         for (; i < end; i++)
         {
             float gi = g[i];
+            if (zero) g[i] = 0;
             float mi = b1 * m[i] + (1f - b1) * gi;
             float vi = b2 * v[i] + (1f - b2) * (gi * gi);
             m[i] = mi; v[i] = vi;

@@ -66,15 +66,9 @@ public sealed class TrainStepRunner
         long mid = Stopwatch.GetTimestamp();
         _tape.Backward(loss);
         long end = Stopwatch.GetTimestamp();
-        Optimizer.Update(LearningRate);
-        long updated = Stopwatch.GetTimestamp();
-        Optimizer.ZeroGradients(); // ready for the next step, as llm.c's gpt2_zero_grad
+        Optimizer.Update(LearningRate, zeroGradients: true); // clears the gradients for the next step in the same pass
         long zeroed = Stopwatch.GetTimestamp();
-        if (profiler is not null)
-        {
-            profiler.Add("AdamW", "update", "optimizer", Stopwatch.GetElapsedTime(end, updated).TotalMilliseconds);
-            profiler.Add("zero gradients", "update", "optimizer", Stopwatch.GetElapsedTime(updated, zeroed).TotalMilliseconds);
-        }
+        profiler?.Add("AdamW (+ zero gradients)", "update", "optimizer", Stopwatch.GetElapsedTime(end, zeroed).TotalMilliseconds);
         return new StepResult((int)Optimizer.Step, loss.Data[0], LearningRate, 0, B * T,
             Stopwatch.GetElapsedTime(start, mid).TotalMilliseconds,
             Stopwatch.GetElapsedTime(mid, end).TotalMilliseconds,
