@@ -10,7 +10,7 @@ public static partial class Ops
     /// (default: all Vp) against <paramref name="targets"/> (N ids; <paramref name="ignoreIndex"/>
     /// rows skipped). Same value and gradients as <c>CrossEntropy(Linear(x, W), …)</c>, but the
     /// <c>[N,Vp]</c> logits — the largest activation of a GPT — live in one buffer that backward
-    /// overwrites with their gradient <c>dz = (softmax(z) − onehot)·dloss/count</c> before
+    /// overwrites with their gradient (the forward leaves <c>e^{z−max}</c> there, so the backward needs no second exp) <c>dz = (softmax(z) − onehot)·dloss/count</c> before
     /// <c>dx = dz·W</c> and <c>dW = dzᵀ·x</c>, so no second logits-sized buffer is needed.
     /// Keep <paramref name="targets"/> unchanged until Backward.
     /// </summary>
@@ -35,12 +35,12 @@ public static partial class Ops
         var logits = tape.NewTensor([n, vp]);                                                  // [N,Vp]
         Gemm.Multiply(false, true, n, vp, c, x.Data.Pointer, c, weight.Data.Pointer, c, logits.Pointer, vp, accumulate: false);
         var losses = tape.NewTensor([n]);
-        var lse = tape.NewTensor([n]);
-        int count;
+        var inverseSums = tape.NewTensor([n]);
         var profiler = tape.Profiler;
         long start = profiler is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
-        fixed (int* tp = targets)
-            count = CrossEntropyKernel.Forward(logits.Pointer, tp, n, v, vp, ignoreIndex, losses.Pointer, lse.Pointer);
+        ExponentiateRows(logits.Pointer, targets, n, v, vp, ignoreIndex, losses.Pointer, inverseSums.Pointer);
+        int count = 0;
+        foreach (int target in targets) if (target != ignoreIndex) count++;
         var loss = tape.NewTensor([1]);
         loss[0] = count == 0 ? 0f : (float)(Reductions.Sum(losses.Span) / count);
         profiler?.AddNested($"CrossEntropy [{n},{v}]", "fwd", "cross-entropy", start);
@@ -53,11 +53,10 @@ public static partial class Ops
                 if (weight.RequiresGrad) weight.GradOrZeros(tape);
                 return;
             }
-            float* dz = logits.Pointer; // the logits are not needed any more: their gradient replaces them in place
+            float* dz = logits.Pointer; // holds e^{z − max}: scaled in place into the gradient
             var prof = tape.Profiler;
             long t0 = prof is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
-            fixed (int* tp = targets)
-                CrossEntropyKernel.Backward(logits.Pointer, tp, lse.Pointer, n, v, vp, ignoreIndex, r.Grad![0] / count, dz, accumulate: false);
+            GradientFromExponentials(dz, targets, n, v, vp, ignoreIndex, inverseSums.Pointer, r.Grad![0] / count);
             prof?.AddNested($"CrossEntropy [{n},{v}]", "bwd", "cross-entropy", t0);
             if (x.RequiresGrad)
             {
@@ -70,5 +69,49 @@ public static partial class Ops
                 Gemm.Multiply(true, false, vp, c, n, dz, vp, x.Data.Pointer, c, dw.Pointer, c, acc);
             }
         }, x, weight);
+    }
+
+    /// <summary>
+    /// Forward half of the fused loss, row by row (rows in parallel): <c>loss = max + log Σ e^{z−max} − z_target</c>
+    /// over the first v columns, overwriting those columns with <c>e^{z−max}</c> (the unnormalized softmax
+    /// the backward needs) and saving <c>1/Σ</c>; ignored rows get loss 0 and are left as they are.
+    /// </summary>
+    private static unsafe void ExponentiateRows(float* z, int[] targets, int n, int v, int stride, int ignoreIndex, float* losses, float* inverseSums)
+    {
+        KernelThreads.For(n, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                int target = targets[r];
+                if (target == ignoreIndex) { losses[r] = 0; inverseSums[r] = 0; continue; }
+                float* row = z + (long)r * stride;
+                float max = System.Numerics.Tensors.TensorPrimitives.Max(new ReadOnlySpan<float>(row, v));
+                float zt = row[target];
+                float sum = SharpLM.Kernels.Softmax.ExpShifted(row, row, v, max, 1f);
+                losses[r] = max + MathF.Log(sum) - zt;
+                inverseSums[r] = 1f / sum;
+            }
+        }, minPerChunk: Math.Max(1, 16384 / Math.Max(1, v)));
+    }
+
+    /// <summary>
+    /// Backward half, in place: <c>dz = e^{z−max}/Σ·scale − scale·onehot(target)</c> on the first v columns,
+    /// zeros on the padding columns and on ignored rows.
+    /// </summary>
+    private static unsafe void GradientFromExponentials(float* e, int[] targets, int n, int v, int stride, int ignoreIndex, float* inverseSums, float scale)
+    {
+        KernelThreads.For(n, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                float* row = e + (long)r * stride;
+                int target = targets[r];
+                if (target == ignoreIndex) { new Span<float>(row, stride).Clear(); continue; }
+                var span = new Span<float>(row, v);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(span, inverseSums[r] * scale, span);
+                row[target] -= scale;
+                new Span<float>(row + v, stride - v).Clear();
+            }
+        }, minPerChunk: Math.Max(1, 16384 / Math.Max(1, v)));
     }
 }
