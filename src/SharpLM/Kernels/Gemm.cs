@@ -53,27 +53,60 @@ public static unsafe class Gemm
         bool perMatrixParallel = batch >= KernelThreads.Count && (long)m * n * k < (1L << 21);
         if (perMatrixParallel && !KernelWorkerPool.InsideParallel && KernelThreads.Count > 1 && (long)batch * m * n * k >= GemmBlocked.ParallelThreshold)
         {
-            nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
-            KernelThreads.For(batch, (s, e) =>
-            {
-                for (int i = s; i < e; i++)
-                    Multiply(transA, transB, m, n, k, (float*)pa + i * strideA, lda, (float*)pb + i * strideB, ldb,
-                        (float*)pc + i * strideC, ldc, accumulate);
-            });
+            var job = _batchJob ??= new BatchJob();
+            job.TransA = transA; job.TransB = transB; job.M = m; job.N = n; job.K = k; job.Accumulate = accumulate;
+            job.A = a; job.Lda = lda; job.StrideA = strideA; job.B = b; job.Ldb = ldb; job.StrideB = strideB;
+            job.C = c; job.Ldc = ldc; job.StrideC = strideC;
+            KernelThreads.For(batch, job.Body);
             return;
         }
         for (int i = 0; i < batch; i++)
             Multiply(transA, transB, m, n, k, a + i * strideA, lda, b + i * strideB, ldb, c + i * strideC, ldc, accumulate);
     }
 
+    /// <summary>The arguments of one batch-parallel call, kept per calling thread with a cached delegate (no allocation per call).</summary>
+    private sealed class BatchJob
+    {
+        public bool TransA, TransB, Accumulate;
+        public int M, N, K, Lda, Ldb, Ldc;
+        public float* A, B, C;
+        public long StrideA, StrideB, StrideC;
+        public readonly Action<int, int> Body;
+
+        public BatchJob() => Body = (s, e) =>
+        {
+            for (int i = s; i < e; i++)
+                Multiply(TransA, TransB, M, N, K, A + i * StrideA, Lda, B + i * StrideB, Ldb, C + i * StrideC, Ldc, Accumulate);
+        };
+    }
+
+    [ThreadStatic] private static BatchJob? _batchJob;
+
     /// <summary>Routes a one-row product (decoding one token) to the bandwidth-bound GEMV kernels.</summary>
     private static bool TryGemv(bool transA, bool transB, int n, int k, float* a, int lda, float* b, int ldb, float* c, bool accumulate)
     {
-        // The single row of op(A): contiguous unless A is stored k×1 with a stride.
-        if (transA && lda != 1) return false;
-        if (transB) Gemv.Multiply(n, k, b, ldb, a, c, accumulate);       // y = W·x with W = B [n,k]
-        else Gemv.MultiplyTransposed(n, k, b, ldb, a, c, accumulate);    // y = xᵀ·B with B [k,n]
+        // The single row of op(A) is contiguous unless A is stored k×1 with a stride: then gather it.
+        if (transA && lda != 1)
+        {
+            float[]? rented = k > 2048 ? System.Buffers.ArrayPool<float>.Shared.Rent(k) : null;
+            float* row = stackalloc float[rented == null ? k : 0];
+            fixed (float* pooled = rented)
+            {
+                float* x = rented == null ? row : pooled;
+                for (int p = 0; p < k; p++) x[p] = a[(nint)p * lda];
+                RowTimesB(transB, n, k, x, b, ldb, c, accumulate);
+            }
+            if (rented != null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            return true;
+        }
+        RowTimesB(transB, n, k, a, b, ldb, c, accumulate);
         return true;
+    }
+
+    private static void RowTimesB(bool transB, int n, int k, float* x, float* b, int ldb, float* c, bool accumulate)
+    {
+        if (transB) Gemv.Multiply(n, k, b, ldb, x, c, accumulate);       // y = W·x with W = B [n,k]
+        else Gemv.MultiplyTransposed(n, k, b, ldb, x, c, accumulate);    // y = xᵀ·B with B [k,n]
     }
 
     private static void Validate(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc)

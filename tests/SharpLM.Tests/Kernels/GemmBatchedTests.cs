@@ -9,6 +9,7 @@ public unsafe class GemmBatchedTests
     public static TheoryData<int, int, int, int, char> Cases => new()
     {
         { 6, 7, 9, 33, '-' }, { 5, 33, 33, 16, 'a' }, { 4, 17, 64, 33, 'b' }, { 3, 70, 130, 90, '-' }, { 1, 5, 5, 5, '-' },
+        { 16, 32, 48, 64, 'b' }, { 12, 1, 300, 70, '-' },
     };
 
     [Theory]

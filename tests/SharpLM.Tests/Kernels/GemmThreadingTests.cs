@@ -58,6 +58,40 @@ public unsafe class GemmThreadingTests
         Assert.Equal(40, total);
     }
 
+    [Fact]
+    public void ConcurrentCallersGetTheirOwnCorrectResults()
+    {
+        // Several threads (as in parallel test runs or a server) call threaded GEMMs at once:
+        // one gets the pool, the others run their chunks inline; every result must equal the serial one.
+        int m = 96, n = 200, k = 160;
+        var a = GemmReference.Random(m * k, 71);
+        var bs = Enumerable.Range(0, 4).Select(i => GemmReference.Random(k * n, 80 + (ulong)i)).ToArray();
+        var expected = new float[4][];
+        for (int t = 0; t < 4; t++)
+        {
+            expected[t] = new float[m * n];
+            fixed (float* pa = a, pb = bs[t], pc = expected[t])
+                GemmBlocked.RunSerial(GemmBlocked.Kernel, false, false, k, pa, k, pb, n, pc, n, false, 0, m, 0, n);
+        }
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            var c = new float[m * n];
+            for (int rep = 0; rep < 50; rep++)
+            {
+                fixed (float* pa = a, pb = bs[t], pc = c) Gemm.Multiply(false, false, m, n, k, pa, k, pb, n, pc, n, false);
+                if (!c.AsSpan().SequenceEqual(expected[t])) failures.Enqueue($"caller {t}, repeat {rep}: result differs from the serial one");
+            }
+        })).ToArray();
+        foreach (var th in threads) th.Start();
+        foreach (var th in threads) th.Join();
+        Assert.Empty(failures);
+        // Re-run on this thread too: the pool must be usable after contention.
+        var again = new float[m * n];
+        fixed (float* pa = a, pb = bs[0], pc = again) Gemm.Multiply(false, false, m, n, k, pa, k, pb, n, pc, n, false);
+        Assert.Equal(expected[0], again);
+    }
+
     private static (float[] First, float[] Second, float[] Serial) RunTwiceAndSerial(string v, int m, int n, int k)
     {
         bool ta = v[0] == 't', tb = v[1] == 't';

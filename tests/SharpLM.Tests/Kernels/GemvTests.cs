@@ -46,9 +46,10 @@ public unsafe class GemvTests
     {
         ulong seed = 40;
         foreach (var v in new[] { "nn", "nt", "tn", "tt" })
-            foreach (var (n, k) in new[] { (50304 / 16, 768 / 4), (3, 200), (130, 1) })
-                GemmTests.Check(v, 1, n, k, accumulate: seed % 2 == 1, pad: v[0] == 't' ? 0 : 2, seed++, (ta, tb, a, lda, b, ldb, c, ldc, acc) =>
-                    Gemm.Multiply(ta, tb, 1, n, k, a, lda, b, ldb, c, ldc, acc));
+            foreach (var (n, k) in new[] { (50304 / 16, 768 / 4), (3, 200), (130, 1), (40, 3000) })
+                foreach (int pad in new[] { 0, 2 }) // for "t?" variants pad 2 means A stored k×1 with stride 3: gathered
+                    GemmTests.Check(v, 1, n, k, accumulate: seed % 2 == 1, pad, seed++, (ta, tb, a, lda, b, ldb, c, ldc, acc) =>
+                        Gemm.Multiply(ta, tb, 1, n, k, a, lda, b, ldb, c, ldc, acc));
     }
 
     [Fact]
@@ -75,15 +76,18 @@ public unsafe class GemvTests
         var w = GemmReference.Random(n * k, 61);
         var x = GemmReference.Random(k, 62);
         var y = new float[n];
-        fixed (float* pw = w, px = x, py = y)
+        var scores = new float[12 * 1024];
+        fixed (float* pw = w, px = x, py = y, ps = scores)
         {
-            for (int i = 0; i < 3; i++) { Gemv.Multiply(n, k, pw, k, px, py, false); Gemm.Multiply(false, true, 1, n, k, px, k, pw, k, py, n, false); Gemv.MultiplyTransposed(k, n / 4, pw, k, px, py, true); }
+            for (int i = 0; i < 3; i++) { Gemv.Multiply(n, k, pw, k, px, py, false); Gemm.Multiply(false, true, 1, n, k, px, k, pw, k, py, n, false); Gemv.MultiplyTransposed(k, n / 4, pw, k, px, py, true); Gemm.MultiplyBatched(12, false, true, 1, 1024, 128, px, 128, 0, pw, 128, 1024 * 128, ps, 1024, 1024, false); }
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 10; i++)
             {
                 Gemv.Multiply(n, k, pw, k, px, py, false);
                 Gemm.Multiply(false, true, 1, n, k, px, k, pw, k, py, n, false);
                 Gemv.MultiplyTransposed(k, n / 4, pw, k, px, py, true);
+                // Attention scores over 12 heads × 1024 cached keys of size 128 (one query broadcast to every head): q·Kᵀ per head.
+                Gemm.MultiplyBatched(12, false, true, 1, 1024, 128, px, 128, 0, pw, 128, 1024 * 128, ps, 1024, 1024, false);
             }
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         }
