@@ -17,7 +17,7 @@ namespace SharpLM.Cli.Commands;
 public static class QuickstartCommand
 {
     /// <summary>Prompts the samples start from (they suit the SDK documentation corpus).</summary>
-    public static readonly string[] DocPrompts = ["Gets or sets the", "Returns a value that indicates whether", "Initializes a new instance of the", "The method"];
+    public static readonly string[] DocPrompts = ["Gets or sets the", "Returns a value that indicates whether", "Represents a", "The default value is"];
 
     /// <summary>Creates the <c>quickstart</c> command.</summary>
     public static Command Create()
@@ -101,7 +101,7 @@ public static class QuickstartCommand
         var sw = Stopwatch.StartNew();
         var tokenizer = BpeTrainer.Train([text[..Math.Min(text.Length, 3_000_000)]], vocabSize, ["<|endoftext|>"]);
         var tokens = tokenizer.Encode(text);
-        Console.WriteLine($"tokenizer: byte-level BPE, {tokenizer.VocabSize:N0} ids, {tokens.Length:N0} tokens ({(double)text.Length / tokens.Length:F2} characters per token, {sw.Elapsed.TotalSeconds:F1} s)");
+        Console.WriteLine($"tokenizer: byte-level BPE learned from the text in {sw.Elapsed.TotalSeconds:F1} s ({(double)text.Length / tokens.Length:F2} characters per token)");
 
         // 3. Model and step budget, measured on this machine.
         var config = ModelConfig(tokenizer.VocabSize);
@@ -117,33 +117,41 @@ public static class QuickstartCommand
         // 5. Samples.
         var prompts = dataPath is null ? DocPrompts : [FirstWords(text)];
         Console.WriteLine();
-        Console.WriteLine("samples (temperature 0.8, top-k 40):");
+        Console.WriteLine("samples (temperature 0.8, top-k 40, 48 tokens each; the prompt is marked >):");
         var generator = new TextGenerator(run.Trainer.Model, tokenizer);
         for (int i = 0; i < prompts.Length; i++)
         {
             var sample = generator.Generate(prompts[i], new GenerationOptions
             {
-                MaxTokens = 40, StopSequences = ["\n"],
+                MaxTokens = 48, IgnoreStopToken = true,
                 Sampling = new SamplerOptions { Temperature = 0.8f, TopK = 40, Seed = seed + (ulong)i },
             });
-            Console.WriteLine($"  > {prompts[i]}{sample}");
+            var lines = (prompts[i] + sample).TrimEnd().Split('\n');
+            Console.WriteLine($"  > {lines[0]}");
+            foreach (var line in lines.Skip(1)) Console.WriteLine($"    {line}");
         }
         Console.WriteLine();
         Console.WriteLine($"done in {total.Elapsed.TotalMinutes:F1} min. Next: sharplm eval --model {outDir} --data <file>, or train on your own text: sharplm quickstart --data <file>");
     }
 
-    /// <summary>Times a few training steps of a throwaway copy of the model and returns how many steps fit in the budget (evaluation included).</summary>
+    /// <summary>
+    /// Times training steps of a throwaway copy of the model (after two warm-up steps that
+    /// include compilation, for at least 3 seconds) and returns how many steps fit in the
+    /// budget, evaluation included.
+    /// </summary>
     private static int ChooseSteps(GptConfig config, int[] tokens, TrainingOptions recipe, double minutes)
     {
         var probe = new Trainer(new Gpt(config, recipe.Seed), new TokenDataset(tokens, 0.1, recipe.BlockSize, "probe"), WithSteps(recipe, 100));
-        probe.TrainStep();                                  // first step: JIT and buffer allocation
+        probe.TrainStep();
+        probe.TrainStep();
         var times = new List<double>();
-        for (int i = 0; i < 4; i++) times.Add(probe.TrainStep().TotalMs);
+        var clock = Stopwatch.StartNew();
+        while (times.Count < 4 || (clock.Elapsed.TotalSeconds < 3 && times.Count < 30)) times.Add(probe.TrainStep().TotalMs);
         double msPerStep = times.Order().ElementAt(times.Count / 2);
         // Evaluation: 9 evaluations of forward-only batches, each about a third of a step; budget them in.
         int steps = (int)(minutes * 60_000 / msPerStep) - 9 * recipe.EvalBatches / 3;
         steps = Math.Clamp(steps, 50, 20_000);
-        Console.WriteLine($"speed: {msPerStep:F0} ms per step on this machine → {steps} steps fit in {minutes:G3} minutes");
+        Console.WriteLine($"speed: {msPerStep:F0} ms per step of {recipe.BatchSize}×{recipe.BlockSize} tokens on this machine → {steps} steps fit in {minutes:G3} minutes");
         return steps;
     }
 

@@ -43,10 +43,11 @@ public static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<string?>("--out") { Description = "Run folder (e.g. runs/shakespeare)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (its saved settings are used)." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh even if --out already holds a run (its checkpoint is replaced)." };
 
         var cmd = new Command("train", "Train a GPT on your text: progress display, metrics.jsonl, loss.svg and a resumable checkpoint.");
         foreach (var o in new Option[] { data, tokenizer, preset, layers, heads, width, blockSize, batchSize, gradAccum, lr, minLr, warmup, maxSteps,
-                     evalEvery, evalBatches, saveEvery, dropout, weightDecay, beta1, beta2, clip, noBias, valFraction, seed, threads, output, resume })
+                     evalEvery, evalBatches, saveEvery, dropout, weightDecay, beta1, beta2, clip, noBias, valFraction, seed, threads, output, resume, overwrite })
             cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
@@ -65,6 +66,8 @@ public static class TrainCommand
                 }
                 else
                 {
+                    if (File.Exists(Path.Combine(outDir, TrainerState.FileName)) && !pr.GetValue(overwrite))
+                        throw new CliException($"{outDir} already holds a training run; continue it with --resume, start afresh with --overwrite, or choose another --out.");
                     var baseConfig = GptConfig.Preset(pr.GetValue(preset)!);
                     float maxLr = pr.GetValue(lr);
                     var options = new TrainingOptions

@@ -52,6 +52,8 @@ public sealed class TrainCommandTests : IDisposable
         Assert.True(lines[3].TryGetProperty("val_loss", out _));
         Assert.False(lines[2].TryGetProperty("val_loss", out _));
 
+        Assert.Contains("--resume", Assert.Throws<CliException>(() => Invoke(Tiny(data, run))).Message);
+
         // Resume a finished run: nothing left to do, the checkpoint loads and the log is unchanged.
         Assert.Equal(0, Invoke(["train", "--data", data, "--out", run, "--resume", "--threads", "1"]));
         Assert.Equal(7, File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length);
