@@ -58,11 +58,7 @@ public static class ConvertCommand
                 _ => throw new CliException($"--from must be llmc or hf, got '{from}'"),
             };
         }
-        catch (InvalidDataException e)
-        {
-            throw new CliException(e.Message);
-        }
-        catch (FileNotFoundException e)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or NotSupportedException)
         {
             throw new CliException(e.Message);
         }

@@ -18,22 +18,35 @@ public static class TokenizerCommand
         return cmd;
     }
 
-    /// <summary>The <c>--tokenizer</c> option every sub-command shares.</summary>
-    internal static Option<string> TokenizerOption() => new("--tokenizer")
+    /// <summary>The <c>--tokenizer</c> option every sub-command shares (one path, or vocab.json and merges.txt).</summary>
+    internal static Option<string[]> TokenizerOption() => new("--tokenizer")
     {
-        Description = "tokenizer.json, a tiktoken rank file (e.g. r50k_base.tiktoken), or a folder with vocab.json + merges.txt.",
+        Description = "tokenizer.json, a tiktoken rank file (e.g. r50k_base.tiktoken), a folder with vocab.json + merges.txt, or the two files vocab.json merges.txt.",
         Required = true,
+        AllowMultipleArgumentsPerToken = true,
     };
 
-    /// <summary>Loads a tokenizer, turning file problems into a clear CLI error.</summary>
-    internal static ITokenizer Load(string path)
+    /// <summary>Loads the tokenizer named by <c>--tokenizer</c>, turning file problems into a clear CLI error.</summary>
+    internal static ITokenizer Load(string[] paths)
     {
-        try { return TokenizerFiles.Load(path); }
-        catch (Exception e) when (e is FileNotFoundException or TokenizerFormatException or IOException or UnauthorizedAccessException)
+        try
+        {
+            return paths switch
+            {
+                [var one] => TokenizerFiles.Load(one),
+                [var a, var b] when a.EndsWith(".json", StringComparison.OrdinalIgnoreCase) => Gpt2VocabFiles.Load(a, b),
+                [var a, var b] when b.EndsWith(".json", StringComparison.OrdinalIgnoreCase) => Gpt2VocabFiles.Load(b, a),
+                _ => throw new CliException($"--tokenizer: give one path, or vocab.json and merges.txt (got {paths.Length} values)"),
+            };
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or TokenizerFormatException or IOException or UnauthorizedAccessException)
         {
             throw new CliException($"--tokenizer: {e.Message}");
         }
     }
+
+    /// <summary>Loads a tokenizer from one path, with the same error handling.</summary>
+    internal static ITokenizer Load(string path) => Load([path]);
 
     /// <summary>Reads a UTF-8 text file named by an option, with a clear error when it is missing.</summary>
     internal static string ReadText(string path, string option)

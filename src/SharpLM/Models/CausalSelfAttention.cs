@@ -13,7 +13,7 @@ namespace SharpLM.Models;
 public sealed class CausalSelfAttention : Module
 {
     /// <summary>Creates the two projections.</summary>
-    public CausalSelfAttention(GptConfig config, float std, float residualStd, Rng rng)
+    public CausalSelfAttention(GptConfig config, float std, float residualStd, Rng? rng)
     {
         Heads = config.Heads;
         QkvProjection = AddModule("c_attn", new Linear(config.Width, 3 * config.Width, config.Bias, std, rng));

@@ -14,10 +14,17 @@ namespace SharpLM.Models;
 public sealed partial class Gpt : Module
 {
     /// <summary>Creates a model with GPT-2's initialization: Normal(0, 0.02) weights, zero biases, residual projections scaled by 1/√(2L).</summary>
-    public Gpt(GptConfig config, ulong seed)
+    public Gpt(GptConfig config, ulong seed) : this(config, new Rng(seed)) { }
+
+    /// <summary>
+    /// A model whose weights are all zero (norm scales one), for loaders that overwrite every
+    /// weight from a file: skips drawing ~N random numbers.
+    /// </summary>
+    public static Gpt Uninitialized(GptConfig config) => new(config, rng: null);
+
+    private Gpt(GptConfig config, Rng? rng)
     {
         Config = config.Validate();
-        var rng = new Rng(seed);
         int c = config.Width, vp = config.PaddedVocabSize;
         const float std = 0.02f;
         float residualStd = std / MathF.Sqrt(2f * config.Layers);

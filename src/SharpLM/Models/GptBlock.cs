@@ -11,7 +11,7 @@ namespace SharpLM.Models;
 public sealed class GptBlock : Module
 {
     /// <summary>Creates a block; <paramref name="residualStd"/> initializes the two projections that write into the residual stream.</summary>
-    public GptBlock(GptConfig config, float std, float residualStd, Rng rng)
+    public GptBlock(GptConfig config, float std, float residualStd, Rng? rng)
     {
         int c = config.Width;
         Norm1 = AddModule("ln_1", new Norm(config.Norm, c, config.Bias, config.NormEps));

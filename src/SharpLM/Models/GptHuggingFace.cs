@@ -19,7 +19,8 @@ namespace SharpLM.Models;
 /// <c>h.{i}.attn.bias</c>/<c>masked_bias</c> of older GPT-2 files are not weights: we do not
 /// write them and we skip them on load. Tensors for what GPT-2 cannot express keep our names:
 /// DyT's <c>….alpha</c> and an untied <c>lm_head.weight [V, C]</c> (an nn.Linear, as in
-/// <c>GPT2LMHeadModel</c>); missing biases (bias off) and <c>wpe</c> (sinusoidal positions)
+/// <c>GPT2LMHeadModel</c>, whose <c>transformer.</c> prefix the other names then carry);
+/// missing biases (bias off) and <c>wpe</c> (sinusoidal positions)
 /// are simply absent, and <c>config.json</c>'s <c>"sharplm"</c> object says why.
 /// </remarks>
 public static partial class GptHuggingFace
@@ -38,15 +39,16 @@ public static partial class GptHuggingFace
         foreach (var (name, parameter) in model.NamedParameters())
         {
             var data = parameter.Data;
+            string stored = FileName(name, model.Config);
             if (IsVocabularyMatrix(name))
             {
                 int v = model.Config.VocabSize;
-                entries.Add(new SafetensorsEntry(name, [v, data.Dim(1)], () => data.Rows(0, v)));
+                entries.Add(new SafetensorsEntry(stored, [v, data.Dim(1)], () => data.Rows(0, v)));
             }
             else if (IsConv1DWeight(name))
-                entries.Add(new SafetensorsEntry(name, [data.Dim(1), data.Dim(0)], () => Transposed(data)));
+                entries.Add(new SafetensorsEntry(stored, [data.Dim(1), data.Dim(0)], () => Transposed(data)));
             else
-                entries.Add(new SafetensorsEntry(name, data.ShapeArray, () => data));
+                entries.Add(new SafetensorsEntry(stored, data.ShapeArray, () => data));
         }
         Safetensors.Write(Path.Combine(directory, WeightsFile), entries, new Dictionary<string, string> { ["format"] = "pt" });
         ToHuggingFace(model.Config, eosTokenId).Write(Path.Combine(directory, ConfigFile));
@@ -62,7 +64,7 @@ public static partial class GptHuggingFace
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"model folder '{directory}' has no {WeightsFile} (the weights).", weightsPath);
 
         var config = FromHuggingFace(HuggingFaceGpt2Config.Read(configPath), configPath);
-        var model = new Gpt(config, seed: 0);
+        var model = Gpt.Uninitialized(config);
         using var file = SafetensorsFile.Open(weightsPath);
         LoadWeights(model, file);
         return model;
@@ -181,6 +183,15 @@ public static partial class GptHuggingFace
         try { return config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"model config '{path}': {e.Message}", e); }
     }
+
+    /// <summary>
+    /// The name a parameter gets in the file: GPT-2's bare names (<c>wte.weight</c>) when the head
+    /// is tied, as in the <c>gpt2</c> checkpoint; with a separate head, <c>GPT2LMHeadModel</c>'s
+    /// names (<c>transformer.wte.weight</c> … and <c>lm_head.weight</c>), because transformers
+    /// would read a bare-named file's <c>lm_head.weight</c> as part of the base model.
+    /// </summary>
+    private static string FileName(string name, GptConfig config) =>
+        config.TiedEmbeddings || name == "lm_head.weight" ? name : "transformer." + name;
 
     /// <summary>True for the <c>[V(p), C]</c> matrices stored with only the V real rows.</summary>
     private static bool IsVocabularyMatrix(string name) => name is "wte.weight" or "lm_head.weight";

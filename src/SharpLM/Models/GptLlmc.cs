@@ -45,7 +45,7 @@ public static class GptLlmc
     public static Gpt Load(string path)
     {
         using var file = LlmcCheckpoint.Open(path);
-        var model = new Gpt(ConfigFrom(file.Header), seed: 0);
+        var model = Gpt.Uninitialized(ConfigFrom(file.Header));
         var parameters = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Data);
         // wte keeps all Vp rows as stored: llm.c's padding rows are zero and never predicted.
         ReadWhole(file, "wte", parameters["wte.weight"]);

@@ -11,7 +11,7 @@ namespace SharpLM.Models;
 public sealed class Mlp : Module
 {
     /// <summary>Creates the two projections.</summary>
-    public Mlp(GptConfig config, float std, float residualStd, Rng rng)
+    public Mlp(GptConfig config, float std, float residualStd, Rng? rng)
     {
         Up = AddModule("c_fc", new Linear(config.Width, config.MlpWidth, config.Bias, std, rng));
         Down = AddModule("c_proj", new Linear(config.MlpWidth, config.Width, config.Bias, residualStd, rng));

@@ -9,13 +9,13 @@ namespace SharpLM.Nn;
 /// </summary>
 public sealed class Embedding : Module
 {
-    /// <summary>Creates a table of <paramref name="count"/> vectors of size <paramref name="width"/>, drawn from Normal(0, <paramref name="initStd"/>).</summary>
-    public Embedding(int count, int width, float initStd, Rng rng)
+    /// <summary>Creates a table of <paramref name="count"/> vectors of size <paramref name="width"/>, drawn from Normal(0, <paramref name="initStd"/>) (zeros when <paramref name="rng"/> is null, for loaders).</summary>
+    public Embedding(int count, int width, float initStd, Rng? rng)
     {
         Count = count;
         Width = width;
         var w = new Tensor(count, width);
-        rng.FillNormal(w.Span, 0f, initStd);
+        rng?.FillNormal(w.Span, 0f, initStd);
         Weight = AddParameter("weight", new Variable(w));
     }
 

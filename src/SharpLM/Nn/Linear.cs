@@ -10,13 +10,13 @@ namespace SharpLM.Nn;
 /// </summary>
 public sealed class Linear : Module
 {
-    /// <summary>Creates a layer with weights drawn from Normal(0, <paramref name="initStd"/>) and zero bias.</summary>
-    public Linear(int inFeatures, int outFeatures, bool bias, float initStd, Rng rng)
+    /// <summary>Creates a layer with weights drawn from Normal(0, <paramref name="initStd"/>) and zero bias (all zeros when <paramref name="rng"/> is null, for loaders).</summary>
+    public Linear(int inFeatures, int outFeatures, bool bias, float initStd, Rng? rng)
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         var w = new Tensor(outFeatures, inFeatures);
-        rng.FillNormal(w.Span, 0f, initStd);
+        rng?.FillNormal(w.Span, 0f, initStd);
         Weight = AddParameter("weight", new Variable(w));
         Bias = bias ? AddParameter("bias", new Variable(new Tensor(outFeatures))) : null;
     }

@@ -59,17 +59,21 @@ public sealed class Rng
         return (int)((NextUInt64() >> 32) * (ulong)maxExclusive >> 32);
     }
 
-    /// <summary>A standard normal sample (Box–Muller).</summary>
+    /// <summary>A standard normal sample (Marsaglia's polar method: two samples per accepted point, no sine or cosine).</summary>
     public double NextNormal()
     {
         if (_hasSpare) { _hasSpare = false; return _spareNormal; }
-        double u1;
-        do u1 = NextDouble(); while (u1 <= double.Epsilon);
-        double u2 = NextDouble();
-        double r = Math.Sqrt(-2.0 * Math.Log(u1));
-        _spareNormal = r * Math.Sin(2 * Math.PI * u2);
+        double u, v, s;
+        do
+        {
+            u = 2.0 * NextDouble() - 1.0;
+            v = 2.0 * NextDouble() - 1.0;
+            s = u * u + v * v;
+        } while (s >= 1.0 || s == 0.0);
+        double factor = Math.Sqrt(-2.0 * Math.Log(s) / s);
+        _spareNormal = v * factor;
         _hasSpare = true;
-        return r * Math.Cos(2 * Math.PI * u2);
+        return u * factor;
     }
 
     /// <summary>Fills <paramref name="values"/> with Normal(mean, std) samples.</summary>

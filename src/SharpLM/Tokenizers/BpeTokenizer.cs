@@ -182,7 +182,17 @@ public sealed class BpeTokenizer : ITokenizer
             // The hand-written scanner hands out one word at a time: no list of pieces needed.
             for (int pos = 0; pos < text.Length;)
             {
-                int length = Gpt2PreTokenizer.NextPieceLength(text, pos);
+                int length = Gpt2PreTokenizer.NextGpt2Piece(text, pos);
+                EncodePiece(text.Slice(pos, length), cache, output);
+                pos += length;
+            }
+            return;
+        }
+        if (PreTokenizer is ScanningPreTokenizer scanner)
+        {
+            for (int pos = 0; pos < text.Length;)
+            {
+                int length = scanner.NextPieceLength(text, pos);
                 EncodePiece(text.Slice(pos, length), cache, output);
                 pos += length;
             }

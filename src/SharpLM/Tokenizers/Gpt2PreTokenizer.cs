@@ -9,9 +9,10 @@ namespace SharpLM.Tokenizers;
 /// (leftmost-first alternatives), but several times faster than a regex engine. It reads whole
 /// code points, so letters outside the Basic Multilingual Plane count as letters, as in the reference.
 /// </summary>
-internal sealed class Gpt2PreTokenizer : PreTokenizer
+internal sealed class Gpt2PreTokenizer : ScanningPreTokenizer
 {
-    private const byte Other = 0, Letter = 1, Number = 2, Space = 3;
+    /// <summary>Character classes the patterns distinguish.</summary>
+    internal const byte Other = 0, Letter = 1, Number = 2, Space = 3;
 
     // Character class of every UTF-16 unit; surrogates are resolved per code point in ClassAt.
     private static readonly byte[] BmpClass = BuildBmpTable();
@@ -20,19 +21,10 @@ internal sealed class Gpt2PreTokenizer : PreTokenizer
     public override string Pattern => Gpt2Pattern;
 
     /// <inheritdoc />
-    public override void Split(ReadOnlySpan<char> text, List<(int Start, int Length)> pieces)
-    {
-        int pos = 0;
-        while (pos < text.Length)
-        {
-            int len = NextPieceLength(text, pos);
-            pieces.Add((pos, len));
-            pos += len;
-        }
-    }
+    internal override int NextPieceLength(ReadOnlySpan<char> text, int i) => NextGpt2Piece(text, i);
 
     /// <summary>Length (in UTF-16 units) of the word that starts at <paramref name="i"/>.</summary>
-    internal static int NextPieceLength(ReadOnlySpan<char> text, int i)
+    internal static int NextGpt2Piece(ReadOnlySpan<char> text, int i)
     {
         int n = text.Length;
         char c = text[i];
@@ -75,7 +67,8 @@ internal sealed class Gpt2PreTokenizer : PreTokenizer
         return run >= 2 ? run - 1 : 1;
     }
 
-    private static byte ClassAt(ReadOnlySpan<char> text, int i, out int width)
+    /// <summary>Letter, number, whitespace or other, for the code point at <paramref name="i"/> (width 2 for a surrogate pair).</summary>
+    internal static byte ClassAt(ReadOnlySpan<char> text, int i, out int width)
     {
         char c = text[i];
         width = 1;

@@ -31,8 +31,8 @@ public abstract class PreTokenizer
     /// <summary>The GPT-2 pre-tokenizer (hand-written, exact equivalent of <see cref="Gpt2Pattern"/>).</summary>
     public static PreTokenizer Gpt2 { get; } = new Gpt2PreTokenizer();
 
-    /// <summary>The cl100k (GPT-4) pre-tokenizer, run with .NET Regex using atomic groups.</summary>
-    public static PreTokenizer Cl100k { get; } = new RegexPreTokenizer(Cl100kPattern);
+    /// <summary>The cl100k (GPT-4) pre-tokenizer (hand-written, exact equivalent of <see cref="Cl100kPattern"/>).</summary>
+    public static PreTokenizer Cl100k { get; } = new Cl100kPreTokenizer();
 
     /// <summary>Picks the pre-tokenizer for a reference pattern: the fast GPT-2 one when it is that pattern, else a regex.</summary>
     public static PreTokenizer FromPattern(string pattern) =>

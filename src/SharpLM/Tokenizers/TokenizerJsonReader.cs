@@ -94,7 +94,8 @@ internal static class TokenizerJsonReader
             else throw new TokenizerFormatException(path, where, "expected \"left right\" or [\"left\", \"right\"]");
             i++;
         }
-        try { return new BpeTokenizer(tokens, merges, PreTokenizer.FromPattern(pattern), specials); }
+        bool ignoreMerges = model.TryGetProperty("ignore_merges", out var im) && im.ValueKind == JsonValueKind.True;
+        try { return new BpeTokenizer(tokens, merges, PreTokenizer.FromPattern(pattern), specials) { WholeWordShortcut = ignoreMerges }; }
         catch (ArgumentException e) { throw new TokenizerFormatException(path, "model", e.Message, e); }
     }
 

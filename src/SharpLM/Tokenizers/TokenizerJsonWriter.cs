@@ -99,7 +99,8 @@ internal static class TokenizerJsonWriter
         w.WriteNull("end_of_word_suffix");
         w.WriteBoolean("fuse_unk", false);
         w.WriteBoolean("byte_fallback", false);
-        w.WriteBoolean("ignore_merges", false);
+        // HF's name for tiktoken's whole-word shortcut (a word that is a token is that token).
+        w.WriteBoolean("ignore_merges", bpe.WholeWordShortcut);
         w.WriteStartObject("vocab");
         for (int id = 0; id < bpe.VocabSize; id++)
             w.WriteNumber(Gpt2VocabFiles.VocabString(bpe, id), id);

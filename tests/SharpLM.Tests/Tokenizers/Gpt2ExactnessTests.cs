@@ -78,6 +78,16 @@ public class Gpt2ExactnessTests
     }
 
     [SharedDataFact]
+    public void RandomUnicodeStringsMatchTiktokenWithBothLoaders()
+    {
+        foreach (var (text, ids) in TiktokenFuzzCases.Cases)
+        {
+            Assert.Equal(ids, Ranks.Encode(text));
+            Assert.Equal(ids, VocabMerges.Encode(text));
+        }
+    }
+
+    [SharedDataFact]
     public void SpecialTokensAreOnlyEncodedWhenAllowed()
     {
         Assert.Equal(50257, Ranks.VocabSize);

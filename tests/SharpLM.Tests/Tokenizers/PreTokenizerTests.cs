@@ -30,6 +30,19 @@ public class PreTokenizerTests
     }
 
     [Fact]
+    public void HandWrittenCl100kScannerAgreesWithTheRegexOnBmpText()
+    {
+        var regex = new RegexPreTokenizer(PreTokenizer.Cl100kPattern);
+        var rng = new Random(17);
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            var text = new string(RandomText.Valid(rng, rng.Next(0, 40)).Where(c => !char.IsSurrogate(c)).ToArray());
+            Assert.Equal(regex.SplitToStrings(text), PreTokenizer.Cl100k.SplitToStrings(text));
+        }
+        Assert.Equal(["'S", "'LL", "'ſ", " 𝐀𝐁", "𝟙𝟚𝟛", "𝟜"], PreTokenizer.Cl100k.SplitToStrings("'S'LL'ſ 𝐀𝐁𝟙𝟚𝟛𝟜")); // astral letters and digits count
+    }
+
+    [Fact]
     public void PiecesCoverTheTextWithoutGaps()
     {
         var rng = new Random(8);
@@ -37,6 +50,7 @@ public class PreTokenizerTests
         {
             var text = RandomText.Valid(rng, rng.Next(0, 50));
             Assert.Equal(text, string.Concat(PreTokenizer.Gpt2.SplitToStrings(text)));
+            Assert.Equal(text, string.Concat(PreTokenizer.Cl100k.SplitToStrings(text)));
         }
     }
 

@@ -50,6 +50,9 @@ public sealed class TokenizerCliTests : IDisposable
         Assert.Equal(0, Run("tokenizer", "show", "--tokenizer", SharedData.DataFile("gpt2")!, "--text", "hello world", "--output", PathOf("show.txt")));
         Assert.Contains("31373  \"hello\"", File.ReadAllText(PathOf("show.txt")));
         Assert.Contains("995  \"␣world\"", File.ReadAllText(PathOf("show.txt")));
+        Assert.Equal(0, Run("tokenizer", "encode", "--tokenizer", SharedData.DataFile("gpt2/vocab.json")!, SharedData.DataFile("gpt2/merges.txt")!,
+            "--text", "hello world", "--output", PathOf("hw.ids")));
+        Assert.Equal(["31373", "995"], File.ReadAllLines(PathOf("hw.ids")));
     }
 
     [Fact]

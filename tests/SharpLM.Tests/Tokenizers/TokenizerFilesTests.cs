@@ -143,5 +143,11 @@ public sealed class TokenizerFilesTests : IDisposable
         Assert.Equal([31373, 995], TokenizerFiles.Load(SharedData.DataFile("gpt2")!).Encode("hello world"));
         Assert.Equal([31373, 995], TokenizerFiles.Load(SharedData.DataFile("gpt2/r50k_base.tiktoken")!).Encode("hello world"));
         Assert.Equal([31373, 995], TokenizerFiles.Load(SharedData.DataFile("gpt2/vocab.json")!).Encode("hello world"));
+        // A rank-file tokenizer keeps tiktoken's whole-word rule through tokenizer.json (ignore_merges).
+        TokenizerFiles.Save(Gpt2ExactnessTests.Ranks, PathOf("ranks.json"));
+        var ranks = (BpeTokenizer)TokenizerFiles.Load(PathOf("ranks.json"));
+        Assert.True(ranks.WholeWordShortcut);
+        Assert.False(((BpeTokenizer)back).WholeWordShortcut);
+        Assert.Equal(ids, ranks.Encode(text));
     }
 }
