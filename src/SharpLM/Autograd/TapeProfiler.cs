@@ -21,7 +21,7 @@ public sealed record ProfileEntry(string Name, string Phase, string Category, do
 public sealed class TapeProfiler
 {
     private readonly Dictionary<(string Name, string Phase), (string Category, double Ms, int Calls)> _totals = new();
-    private readonly List<string> _backwardNames = new();
+    private readonly List<(string Name, string Category)> _backwardNames = new();
     private long _mark = Stopwatch.GetTimestamp();
     private double _nestedMs;
 
@@ -79,23 +79,23 @@ public sealed class TapeProfiler
     /// <summary>Called by the tape when an op records its output: charges the op's forward since the last mark.</summary>
     internal void OnForward(Delegate? backward, Tensor output, bool recorded)
     {
-        long now = Stopwatch.GetTimestamp();
         string op = OpName(backward);
         string name = $"{op} {Tensor.FormatShape(output.Shape)}";
-        Add(name, "fwd", CategoryOf(op), Stopwatch.GetElapsedTime(_mark, now).TotalMilliseconds - _nestedMs);
+        string category = CategoryOf(op);
+        long now = Stopwatch.GetTimestamp(); // the bookkeeping above is charged to this op, so the forward has no gaps
+        Add(name, "fwd", category, Stopwatch.GetElapsedTime(_mark, now).TotalMilliseconds - _nestedMs);
         _nestedMs = 0;
-        if (recorded) _backwardNames.Add(name);
-        _mark = Stopwatch.GetTimestamp();
+        if (recorded) _backwardNames.Add((name, category));
+        _mark = now;
     }
 
     /// <summary>Called by the tape after backward step <paramref name="index"/> (in recording order) ran since <paramref name="start"/>.</summary>
     internal void OnBackward(int index, long start)
     {
+        var (name, category) = index < _backwardNames.Count ? _backwardNames[index] : ("unnamed", "other");
         double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds - _nestedMs;
         _nestedMs = 0;
-        string name = index < _backwardNames.Count ? _backwardNames[index] : "unnamed";
-        int space = name.IndexOf(' ');
-        Add(name, "bwd", CategoryOf(space < 0 ? name : name[..space]), ms);
+        Add(name, "bwd", category, ms);
     }
 
     /// <summary>Called by the tape when it forgets its graph.</summary>

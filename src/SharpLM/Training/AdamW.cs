@@ -62,9 +62,10 @@ public sealed class AdamW
 
     /// <summary>
     /// Applies one update with learning rate <paramref name="lr"/> using each parameter's current gradient;
-    /// with <paramref name="zeroGradients"/> it also clears each gradient in the same pass (ready for the next step).
+    /// with <paramref name="releaseGradients"/> each gradient is then released (<see cref="Variable.ReleaseGradient"/>):
+    /// it reads as null and the next backward overwrites its buffer, so no zeroing pass is needed.
     /// </summary>
-    public unsafe void Update(float lr, bool zeroGradients = false)
+    public unsafe void Update(float lr, bool releaseGradients = false)
     {
         Step++;
         float b1 = Beta1, b2 = Beta2, eps = Eps;
@@ -76,12 +77,13 @@ public sealed class AdamW
             if (p.Grad is null) continue;
             float decay = _decay[i] ? lr * WeightDecay : 0f;
             float* w = p.Data.Pointer, g = p.Grad.Pointer, m = M[i].Pointer, v = V[i].Pointer;
-            KernelThreads.For(p.Data.Length, (s, e) => UpdateRange(w, g, m, v, s, e, lr, decay, b1, b2, c1, c2, eps, zeroGradients), minPerChunk: 1 << 15);
+            KernelThreads.For(p.Data.Length, (s, e) => UpdateRange(w, g, m, v, s, e, lr, decay, b1, b2, c1, c2, eps), minPerChunk: 1 << 15);
+            if (releaseGradients) p.ReleaseGradient();
         }
     }
 
     private static unsafe void UpdateRange(float* w, float* g, float* m, float* v, int i, int end,
-        float lr, float decay, float b1, float b2, float c1, float c2, float eps, bool zero)
+        float lr, float decay, float b1, float b2, float c1, float c2, float eps)
     {
         if (Vector256.IsHardwareAccelerated)
         {
@@ -92,7 +94,6 @@ public sealed class AdamW
             for (; i <= end - 8; i += 8)
             {
                 var gi = Vector256.Load(g + i);
-                if (zero) Vector256<float>.Zero.Store(g + i);
                 var mi = vb1 * Vector256.Load(m + i) + vb1c * gi;
                 var vi = vb2 * Vector256.Load(v + i) + vb2c * (gi * gi);
                 mi.Store(m + i); vi.Store(v + i);
@@ -104,7 +105,6 @@ public sealed class AdamW
         for (; i < end; i++)
         {
             float gi = g[i];
-            if (zero) g[i] = 0;
             float mi = b1 * m[i] + (1f - b1) * gi;
             float vi = b2 * v[i] + (1f - b2) * (gi * gi);
             m[i] = mi; v[i] = vi;
