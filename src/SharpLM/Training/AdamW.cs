@@ -129,9 +129,12 @@ public sealed class AdamW
             if (p.Grad is not null) TensorPrimitives.Multiply(p.Grad.Span, factor, p.Grad.Span);
     }
 
-    /// <summary>Sets every gradient to zero before the next step's micro-batches.</summary>
+    /// <summary>
+    /// Empties every gradient before the next step's micro-batches: the buffers are kept and the next
+    /// backward overwrites them (<see cref="Variable.ReleaseGradient"/>), which costs no pass over memory.
+    /// </summary>
     public void ZeroGradients()
     {
-        foreach (var p in _parameters) p.Grad?.Clear();
+        foreach (var p in _parameters) p.ReleaseGradient();
     }
 }
