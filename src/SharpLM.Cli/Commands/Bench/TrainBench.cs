@@ -91,7 +91,7 @@ public static class TrainBench
             Console.WriteLine(string.Format(inv, "  step      {0,9:F1} ms   (min {1:F1}, max {2:F1})", ms, total.Min(), total.Max()));
             Console.WriteLine(string.Format(inv, "  forward   {0,9:F1} ms", Median(forward)));
             Console.WriteLine(string.Format(inv, "  backward  {0,9:F1} ms", Median(backward)));
-            Console.WriteLine(string.Format(inv, "  update    {0,9:F1} ms   (zero grads + AdamW)", Median(update)));
+            Console.WriteLine(string.Format(inv, "  update    {0,9:F1} ms   (AdamW; the next backward overwrites the gradients, no zeroing pass)", Median(update)));
             Console.WriteLine(string.Format(inv, "  tokens/s  {0,9:F1}", tokens / (ms / 1000)));
             Console.WriteLine(string.Format(inv, "  GFLOP/s   {0,9:F1}      ({1:F1}% of the {2} GFLOP/s fp32 peak; {3:F2} GFLOP per step)", gflops, 100 * gflops / PeakGflops, PeakGflops, flops / 1e9));
             Console.WriteLine(string.Format(inv, "  peak RSS  {0,9:F0} MB", peakMb));
