@@ -84,6 +84,31 @@ public class TrainStepSpeedTests
         Assert.True(perStep < 64 * 1024, $"a steady-state training step allocated {perStep} bytes");
     }
 
+    [Fact]
+    public void ReleasedGradientsAreOverwrittenNotAddedTo()
+    {
+        var model = new Gpt(Tiny, seed: 5);
+        var rng = new Rng(6);
+        int[] Ids() => Enumerable.Range(0, 2 * 8).Select(_ => rng.NextInt(Tiny.VocabSize)).ToArray();
+        var (ids1, targets1, ids2, targets2) = (Ids(), Ids(), Ids(), Ids());
+        var parameters = model.Parameters().ToArray();
+
+        var tape = new Tape();
+        tape.Backward(model.Loss(tape, ids1, targets1, 2, 8));
+        var buffers = parameters.Select(p => p.Grad!).ToArray();
+        foreach (var p in parameters) p.ReleaseGradient();
+        Assert.All(parameters, p => Assert.Null(p.Grad));
+        tape.Reset();
+        tape.Backward(model.Loss(tape, ids2, targets2, 2, 8));
+        var reused = parameters.Select(p => p.Grad!.ToArray()).ToArray();
+        Assert.All(parameters.Zip(buffers), pair => Assert.Same(pair.Second, pair.First.Grad)); // same storage, no new buffer
+
+        foreach (var p in parameters) p.Grad = null; // a fresh gradient for batch 2 alone
+        tape.Reset();
+        tape.Backward(model.Loss(tape, ids2, targets2, 2, 8));
+        for (int i = 0; i < parameters.Length; i++) AssertClose(parameters[i].Grad!.Span, reused[i]);
+    }
+
     private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
     {
         Assert.Equal(expected.Length, actual.Length);
