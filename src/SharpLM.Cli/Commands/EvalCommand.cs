@@ -48,7 +48,7 @@ public static class EvalCommand
                 Console.WriteLine($"mean loss {loss:F6}  perplexity {Math.Exp(loss):F4}  ({count * b * t / seconds:N0} tokens/s)");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or TokenizerFormatException)
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or TokenizerFormatException)
             {
                 throw new CliException(e.Message);
             }

@@ -100,7 +100,7 @@ public static class TrainCommand
                 Summarize(run, outcome);
                 return outcome.Interrupted ? 130 : 0;   // 130: stopped by Ctrl+C, as shells report it
             }
-            catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or TokenizerFormatException)
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or TokenizerFormatException)
             {
                 throw new CliException(e.Message);
             }

@@ -26,6 +26,7 @@ public sealed unsafe partial class Generator
         int c = cfg.Width;
         float* x = _state.Residual.Pointer, xn = _state.Normed.Pointer, qkv = _state.Qkv.Pointer;
         float* att = _state.AttentionOutput.Pointer, hid = _state.Hidden.Pointer;
+        float* mean = _state.RowMean.Pointer, rstd = _state.RowRstd.Pointer;
 
         // Embedding: token vector + position vector, x[i] = wte[id] + wpe[p0+i].
         for (int i = 0; i < n; i++)
@@ -39,7 +40,7 @@ public sealed unsafe partial class Generator
         {
             ref readonly var b = ref _weights.Blocks[l];
             // Attention sub-block: x += Wo·attend(q, Kcache, Vcache) + bo, with q,k,v = Wqkv·norm1(x) + b.
-            for (int i = 0; i < n; i++) InferenceMath.NormalizeRow(b.Norm1, x + (long)i * c, xn + (long)i * c, c);
+            InferenceNorm.Apply(b.Norm1, x, xn, n, c, mean, rstd);
             Project(b.Qkv, xn, qkv, n, accumulate: false);
             long cacheRow = ((long)l * cfg.BlockSize + p0) * c;
             for (int i = 0; i < n; i++)
@@ -55,19 +56,15 @@ public sealed unsafe partial class Generator
             Project(b.AttentionOut, att, x, n, accumulate: true);
 
             // MLP sub-block: x += Wdown·gelu(Wup·norm2(x) + bup) + bdown.
-            for (int i = 0; i < n; i++) InferenceMath.NormalizeRow(b.Norm2, x + (long)i * c, xn + (long)i * c, c);
-            if (n == 1) _matVec.Run(b.Up.Out, b.Up.In, b.Up.Weight, xn, b.Up.Bias, hid, accumulate: false, gelu: true);
-            else
-            {
-                Project(b.Up, xn, hid, n, accumulate: false);
-                Activations.GeluForward(hid, hid, n * cfg.MlpWidth);
-            }
+            InferenceNorm.Apply(b.Norm2, x, xn, n, c, mean, rstd);
+            Project(b.Up, xn, hid, n, accumulate: false);
+            Activations.GeluForward(hid, hid, n * cfg.MlpWidth);
             Project(b.Down, hid, x, n, accumulate: true);
         }
 
         // Only the last token's logits are needed to choose the next token.
         float* last = x + (long)(n - 1) * c;
-        InferenceMath.NormalizeRow(_weights.FinalNorm, last, xn, c);
+        InferenceNorm.Apply(_weights.FinalNorm, last, xn, 1, c, mean, rstd);
         _matVec.Run(cfg.VocabSize, c, _weights.Output, xn, null, _state.Logits.Pointer, accumulate: false);
     }
 

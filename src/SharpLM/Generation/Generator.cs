@@ -56,7 +56,7 @@ public sealed unsafe partial class Generator
     /// <summary>How many times the window has slid (oldest tokens dropped, cache recomputed).</summary>
     public int Slides { get; private set; }
 
-    /// <summary>The next-token logits after the last token added, one per vocabulary entry (V, padding excluded).</summary>
+    /// <summary>The next-token logits after the last token added, one per vocabulary entry (V, padding excluded); overwritten by the next call.</summary>
     public ReadOnlySpan<float> Logits => _state.Logits.Span[.._config.VocabSize];
 
     /// <summary>How many parallel loops the forward passes have handed to the kernel threads so far (for allocation accounting in tests).</summary>
@@ -88,7 +88,7 @@ public sealed unsafe partial class Generator
         return Logits;
     }
 
-    /// <summary>Appends one token (the decode step: one matrix-vector product per layer) and returns the next-token logits.</summary>
+    /// <summary>Appends one token (the decode step: matrix-vector products, attention over the cache) and returns the next-token logits (a view of <see cref="Logits"/>).</summary>
     public ReadOnlySpan<float> Decode(int id)
     {
         if ((uint)id >= (uint)_config.VocabSize) throw BadId(id);

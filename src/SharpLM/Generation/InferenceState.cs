@@ -26,6 +26,8 @@ public sealed class InferenceState
         AttentionOutput = new Tensor(n, c);
         Hidden = new Tensor(n, config.MlpWidth);
         Scores = new Tensor(config.Heads, t);
+        RowMean = new Tensor(n);
+        RowRstd = new Tensor(n);
         Logits = new Tensor(config.PaddedVocabSize);
     }
 
@@ -55,6 +57,12 @@ public sealed class InferenceState
 
     /// <summary>Attention scores then probabilities of one query per head, <c>[H, T]</c>.</summary>
     public Tensor Scores { get; }
+
+    /// <summary>Per-row mean from the last norm (LayerNorm's statistics; scratch), <c>[n]</c>.</summary>
+    public Tensor RowMean { get; }
+
+    /// <summary>Per-row reciprocal standard deviation (or RMS) from the last norm (scratch), <c>[n]</c>.</summary>
+    public Tensor RowRstd { get; }
 
     /// <summary>Logits of the last token, <c>[Vp]</c>; only the first V are meaningful.</summary>
     public Tensor Logits { get; }

@@ -74,7 +74,8 @@ public sealed class TrainingRun
         var trainer = new Trainer(model, data, state.Options);
         Checkpoint.Restore(directory, trainer, state);
         var run = new TrainingRun(directory, trainer, tokenizer, state with { DataSource = source }, state.ElapsedSeconds);
-        run.Metrics.TruncateAfter(state.Step);
+        // A run stopped before its first step evaluates step 0 again, so drop that line too.
+        run.Metrics.TruncateAfter(state.Step == 0 ? -1 : state.Step);
         return run;
     }
 

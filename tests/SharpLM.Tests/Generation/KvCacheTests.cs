@@ -82,6 +82,18 @@ public class KvCacheTests
     }
 
     [Fact]
+    public void APromptLongerThanTheWindowKeepsItsNewestTokens()
+    {
+        var model = TestModels.Random(TestModels.Tiny(block: 16), seed: 6);
+        var gen = new Generator(model, new GeneratorOptions { PrefillChunk = 5 });
+        var ids = Enumerable.Range(0, 23).Select(i => (i * 5 + 1) % 61).ToArray();
+        var logits = gen.Prefill(ids).ToArray();
+        var kept = ids[^16..];
+        Assert.Equal(kept, gen.Tokens.ToArray());
+        AssertClose(ReferenceForward.Logits(model, kept)[^1], logits, "long prompt");
+    }
+
+    [Fact]
     public void StopModeRefusesToOverflowAndBadIdsAreRejected()
     {
         var model = TestModels.Random(TestModels.Tiny(block: 8), seed: 5);

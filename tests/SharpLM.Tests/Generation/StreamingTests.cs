@@ -88,6 +88,23 @@ public class StreamingTests
     }
 
     [Fact]
+    public void StopOverflowModeEndsGenerationWhenTheWindowIsFull()
+    {
+        var tok = Bytes.Value;
+        var model = TestModels.Random(TestModels.Tiny(vocab: tok.VocabSize, block: 12), seed: 23);
+        var gen = new TextGenerator(model, tok, new GeneratorOptions { Overflow = ContextOverflow.Stop });
+        gen.Generate("hello", new GenerationOptions { MaxTokens = 50, Sampling = SamplerOptions.Greedy, IgnoreStopToken = true });
+        Assert.Equal(FinishReason.ContextFull, gen.LastStats!.Finish);
+        Assert.Equal(12, gen.Generator.Position);
+        Assert.Equal(12 - tok.Encode("hello").Length + 1, gen.LastStats.GeneratedTokens); // the window's free slots, plus the token sampled from the last logits
+
+        var sliding = new TextGenerator(model, tok);
+        sliding.Generate("hello", new GenerationOptions { MaxTokens = 50, Sampling = SamplerOptions.Greedy, IgnoreStopToken = true });
+        Assert.Equal(FinishReason.Length, sliding.LastStats!.Finish);
+        Assert.True(sliding.Generator.Slides > 0);
+    }
+
+    [Fact]
     public void ChatTurnsContinueTheCachedConversation()
     {
         var tok = Bytes.Value;

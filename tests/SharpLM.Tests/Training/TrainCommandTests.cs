@@ -91,5 +91,7 @@ public sealed class TrainCommandTests : IDisposable
         var tok = Checkpoint.LoadTokenizer(run);
         Assert.Equal("bpe", tok.Kind);
         Assert.InRange(tok.VocabSize, 258, 300); // merges stop early when no pair repeats
+        // Resuming re-encodes the data with the saved tokenizer.json: the ids must be exactly the trained run's.
+        Assert.Equal(0, Invoke(["train", "--data", folder, "--out", run, "--resume", "--threads", "1"]));
     }
 }
