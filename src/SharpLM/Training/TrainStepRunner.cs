@@ -8,7 +8,7 @@ namespace SharpLM.Training;
 /// <summary>
 /// One bare training step the way llm.c's <c>train_gpt2</c> runs it, for measuring speed:
 /// forward + loss on a batch of random tokens, backpropagate, AdamW
-/// update (no clipping, no schedule). Reuses one tape, so after the first step its
+/// update (lr 1e-4, β2 0.999, no weight decay, no clipping: llm.c's settings). Reuses one tape, so after the first step its
 /// activation and gradient buffers come from the pool.
 /// </summary>
 public sealed class TrainStepRunner
@@ -24,7 +24,7 @@ public sealed class TrainStepRunner
         if (batch < 1 || time < 1 || time > model.Config.BlockSize)
             throw new ArgumentException($"TrainStepRunner: batch {batch} must be ≥ 1 and time {time} in 1..{model.Config.BlockSize}.");
         B = batch; T = time; LearningRate = learningRate;
-        Optimizer = new AdamW(model.NamedParameters(), weightDecay: 0f);
+        Optimizer = new AdamW(model.NamedParameters(), beta1: 0.9f, beta2: 0.999f, eps: 1e-8f, weightDecay: 0f); // llm.c's settings
         _tokens = new Rng(seed ^ 0x70_4E5_5EEDUL);
         _inputs = new int[batch * time];
         _targets = new int[batch * time];
