@@ -13,6 +13,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Bench.OpsBench.Create());
         bench.Subcommands.Add(Bench.DecodeBench.Create());
         bench.Subcommands.Add(Bench.TokenizerBench.Create());
+        bench.Subcommands.Add(Bench.TrainBench.Create());
         return bench;
     }
 }

@@ -23,6 +23,9 @@ public sealed class Tape
     /// <summary>When true, dropout and other training-only behaviour is active.</summary>
     public bool Training { get; set; } = true;
 
+    /// <summary>When set, times every op's forward and backward by op name (see <see cref="TapeProfiler"/>); null (the default) costs nothing.</summary>
+    public TapeProfiler? Profiler { get; set; }
+
     /// <summary>Number of recorded backward steps.</summary>
     public int Count => _backward.Count;
 
@@ -47,8 +50,9 @@ public sealed class Tape
         bool needsGrad = false;
         foreach (var v in inputs) needsGrad |= v is not null && v.RequiresGrad;
         var result = new Variable(output, requiresGrad: needsGrad && RecordGradients) { IsLeaf = false };
-        if (result.RequiresGrad && backward is not null)
-            _backward.Add((result, backward));
+        bool recorded = result.RequiresGrad && backward is not null;
+        if (recorded) _backward.Add((result, backward!));
+        Profiler?.OnForward(backward, output, recorded);
         return result;
     }
 
@@ -74,10 +78,15 @@ public sealed class Tape
     {
         if (output.Grad is null)
             throw new InvalidOperationException("BackwardFrom: set the output's gradient first (GradOrZeros, then fill it).");
+        var profiler = Profiler;
         for (int i = _backward.Count - 1; i >= 0; i--)
         {
             var (recorded, backward) = _backward[i];
-            if (recorded.Grad is not null) backward(recorded); // outputs the loss does not depend on are skipped
+            if (recorded.Grad is null) continue; // outputs the loss does not depend on are skipped
+            if (profiler is null) { backward(recorded); continue; }
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            backward(recorded);
+            profiler.OnBackward(i, start);
         }
     }
 
@@ -86,5 +95,6 @@ public sealed class Tape
     {
         _backward.Clear();
         _pool.ReturnAll();
+        Profiler?.OnReset();
     }
 }

@@ -21,8 +21,21 @@ public sealed class Variable
     /// <summary>The value.</summary>
     public Tensor Data { get; }
 
-    /// <summary>∂loss/∂value, the same shape as <see cref="Data"/>; null until a backward pass reaches it.</summary>
-    public Tensor? Grad { get; set; }
+    private Tensor? _grad;
+    private bool _gradReleased;
+
+    /// <summary>∂loss/∂value, the same shape as <see cref="Data"/>; null until a backward pass reaches it (or after <see cref="ReleaseGradient"/>).</summary>
+    public Tensor? Grad
+    {
+        get => _gradReleased ? null : _grad;
+        set { _grad = value; _gradReleased = false; }
+    }
+
+    /// <summary>
+    /// Forgets the gradient but keeps its buffer: <see cref="Grad"/> reads null, and the next backward
+    /// overwrites the buffer instead of adding to zeros — zeroing between training steps without a pass over memory.
+    /// </summary>
+    public void ReleaseGradient() => _gradReleased = _grad is not null;
 
     /// <summary>Whether gradients flow to this variable (true for parameters and anything computed from them).</summary>
     public bool RequiresGrad { get; set; }
@@ -39,6 +52,7 @@ public sealed class Variable
     /// </summary>
     public Tensor GradOrZeros(Tape tape)
     {
+        if (_gradReleased) { _gradReleased = false; _grad!.Clear(); return _grad; }
         if (Grad is null)
             Grad = IsLeaf ? new Tensor(Data.ShapeArray) : tape.NewTensor(Data.ShapeArray, zero: true);
         return Grad;
@@ -51,6 +65,7 @@ public sealed class Variable
     /// </summary>
     public Tensor GradBuffer(Tape tape, out bool accumulate)
     {
+        if (_gradReleased) { _gradReleased = false; accumulate = false; return _grad!; }
         if (Grad is not null) { accumulate = true; return Grad; }
         accumulate = false;
         Grad = IsLeaf ? new Tensor(Data.ShapeArray) : tape.NewTensor(Data.ShapeArray);

@@ -15,7 +15,11 @@ public sealed partial class Gpt
     /// (<c>x·wteᵀ</c> when tied). Dropout runs only when the config has it, the tape is in
     /// training mode and <paramref name="dropoutRng"/> is given. Columns past V are padding.
     /// </summary>
-    public Variable Forward(Tape tape, int[] ids, int B, int T, Rng? dropoutRng = null)
+    public Variable Forward(Tape tape, int[] ids, int B, int T, Rng? dropoutRng = null) =>
+        tape.Linear(Hidden(tape, ids, B, T, dropoutRng), OutputWeight);            // [B,T,Vp]
+
+    /// <summary>Everything before the head: ids <c>[B,T]</c> → final-normed hidden states <c>[B,T,C]</c>.</summary>
+    private Variable Hidden(Tape tape, int[] ids, int B, int T, Rng? dropoutRng)
     {
         ArgumentNullException.ThrowIfNull(ids);
         if (B < 1 || T < 1) throw new ArgumentException($"Forward: batch {B} and time {T} must be ≥ 1.");
@@ -52,8 +56,7 @@ public sealed partial class Gpt
             x = tape.Add(x, Dropout(tape, h, p, rng));
         }
 
-        x = ApplyNorm(tape, FinalNorm, x);
-        return tape.Linear(x, OutputWeight);                                       // [B,T,Vp]
+        return ApplyNorm(tape, FinalNorm, x);
     }
 
     /// <summary>
@@ -66,8 +69,8 @@ public sealed partial class Gpt
     {
         ArgumentNullException.ThrowIfNull(targets);
         if (targets.Length != B * T) throw new ArgumentException($"Loss: {targets.Length} targets given for B={B} × T={T}.", nameof(targets));
-        var logits = Forward(tape, ids, B, T, dropoutRng);
-        return tape.CrossEntropy(tape.FirstColumns(logits, Config.VocabSize), targets, ignoreIndex: -1);
+        // Head and loss fused: the [B,T,Vp] logits and their gradient share one buffer.
+        return tape.LinearCrossEntropy(Hidden(tape, ids, B, T, dropoutRng), OutputWeight, targets, classes: Config.VocabSize);
     }
 
     private Variable PositionTable(Tape tape, int t)

@@ -60,8 +60,12 @@ public sealed class AdamW
     /// <summary>Whether parameter i gets weight decay (true for tensors with two or more dimensions).</summary>
     public bool Decays(int i) => _decay[i];
 
-    /// <summary>Applies one update with learning rate <paramref name="lr"/> using each parameter's current gradient.</summary>
-    public unsafe void Update(float lr)
+    /// <summary>
+    /// Applies one update with learning rate <paramref name="lr"/> using each parameter's current gradient;
+    /// with <paramref name="releaseGradients"/> each gradient is then released (<see cref="Variable.ReleaseGradient"/>):
+    /// it reads as null and the next backward overwrites its buffer, so no zeroing pass is needed.
+    /// </summary>
+    public unsafe void Update(float lr, bool releaseGradients = false)
     {
         Step++;
         float b1 = Beta1, b2 = Beta2, eps = Eps;
@@ -74,6 +78,7 @@ public sealed class AdamW
             float decay = _decay[i] ? lr * WeightDecay : 0f;
             float* w = p.Data.Pointer, g = p.Grad.Pointer, m = M[i].Pointer, v = V[i].Pointer;
             KernelThreads.For(p.Data.Length, (s, e) => UpdateRange(w, g, m, v, s, e, lr, decay, b1, b2, c1, c2, eps), minPerChunk: 1 << 15);
+            if (releaseGradients) p.ReleaseGradient();
         }
     }
 
@@ -124,9 +129,12 @@ public sealed class AdamW
             if (p.Grad is not null) TensorPrimitives.Multiply(p.Grad.Span, factor, p.Grad.Span);
     }
 
-    /// <summary>Sets every gradient to zero before the next step's micro-batches.</summary>
+    /// <summary>
+    /// Empties every gradient before the next step's micro-batches: the buffers are kept and the next
+    /// backward overwrites them (<see cref="Variable.ReleaseGradient"/>), which costs no pass over memory.
+    /// </summary>
     public void ZeroGradients()
     {
-        foreach (var p in _parameters) p.Grad?.Clear();
+        foreach (var p in _parameters) p.ReleaseGradient();
     }
 }
