@@ -31,7 +31,7 @@ public sealed partial class Gpt : Module
 
         TokenEmbedding = AddModule("wte", new Embedding(vp, c, std, rng));
         if (config.Positions == PositionEncoding.Learned)
-            PositionEmbedding = AddModule("wpe", new Embedding(config.BlockSize, c, 0.01f, rng));
+            PositionEmbedding = AddModule("wpe", new Embedding(config.BlockSize, c, std, rng));
         else
             SinusoidalTable = Models.SinusoidalPositions.Create(config.BlockSize, c);
         // Rows past the real vocabulary are padding: keep them zero so they never matter.
