@@ -1,3 +1,4 @@
+using SharpLM.Formats;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
