@@ -70,7 +70,7 @@ public sealed class TapeProfiler
         "CausalSelfAttention" or "ScaledDotProductAttention" => "attention",
         "LayerNorm" or "RmsNorm" or "DyT" => "norm",
         "Gelu" or "Silu" or "SwiGlu" => "activation",
-        "CrossEntropy" or "FirstColumns" => "cross-entropy",
+        "CrossEntropy" => "cross-entropy",
         "Embedding" or "AddBroadcast" => "embedding",
         "Add" => "residual",
         _ => "other",
