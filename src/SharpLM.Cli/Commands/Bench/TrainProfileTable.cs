@@ -10,7 +10,7 @@ public static class TrainProfileTable
     /// Writes the profile of <paramref name="steps"/> steps that took <paramref name="stepMs"/> on average;
     /// <paramref name="matmulFlops"/> (per step) gives the matmuls' achieved GFLOP/s.
     /// </summary>
-    public static void Print(TapeProfiler profiler, int steps, double stepMs, double matmulFlops, TextWriter output)
+    public static void Print(TapeProfiler profiler, int steps, double stepMs, double matmulFlops, double peakGflops, TextWriter output)
     {
         var inv = CultureInfo.InvariantCulture;
         double profiled = profiler.TotalMilliseconds / steps;
@@ -22,7 +22,7 @@ public static class TrainProfileTable
         output.WriteLine(string.Format(inv, "{0,-28}{1,10:F1}{2,8:F1}%", "other (untimed glue)", stepMs - profiled, 100 * (stepMs - profiled) / stepMs));
         double matmulMs = profiler.Entries().Where(e => e.Category == "matmul").Sum(e => e.Milliseconds) / steps;
         double gflops = matmulFlops / (matmulMs * 1e6);
-        output.WriteLine(string.Format(inv, "matmuls: {0:F1} GFLOP/s ({1:F1}% of the {2} GFLOP/s fp32 peak)", gflops, 100 * gflops / TrainBench.PeakGflops, TrainBench.PeakGflops));
+        output.WriteLine(string.Format(inv, "matmuls: {0:F1} GFLOP/s ({1:F1}% of the {2} GFLOP/s fp32 peak)", gflops, 100 * gflops / peakGflops, peakGflops));
         output.WriteLine();
         output.WriteLine($"{"op [output shape]",-40}{"pass",-8}{"calls/step",11}{"ms/step",10}{"% step",9}");
         foreach (var e in profiler.Entries())
