@@ -38,6 +38,7 @@ public static class TrainCommand
         var beta2 = new Option<float>("--beta2") { Description = "AdamW β2.", DefaultValueFactory = _ => 0.99f };
         var clip = new Option<float>("--clip") { Description = "Clip the gradient's global norm to this (0: off).", DefaultValueFactory = _ => 1f };
         var noBias = new Option<bool>("--no-bias") { Description = "No bias terms in linear layers and norms." };
+        var activation = new Option<string>("--activation") { Description = "MLP nonlinearity: gelu_tanh (GPT-2's tanh approximation) or gelu (exact, x·Φ(x), as PyTorch's nn.GELU and nanoGPT).", DefaultValueFactory = _ => "gelu_tanh" };
         var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of the data, at its end, held out for validation.", DefaultValueFactory = _ => 0.1 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialization, batches and dropout.", DefaultValueFactory = _ => 1337UL };
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -47,7 +48,7 @@ public static class TrainCommand
 
         var cmd = new Command("train", "Train a GPT on your text: progress display, metrics.jsonl, loss.svg and a resumable checkpoint.");
         foreach (var o in new Option[] { data, tokenizer, preset, layers, heads, width, blockSize, batchSize, gradAccum, lr, minLr, warmup, maxSteps,
-                     evalEvery, evalBatches, saveEvery, dropout, weightDecay, beta1, beta2, clip, noBias, valFraction, seed, threads, output, resume, overwrite })
+                     evalEvery, evalBatches, saveEvery, dropout, weightDecay, beta1, beta2, clip, noBias, activation, valFraction, seed, threads, output, resume, overwrite })
             cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
@@ -69,6 +70,7 @@ public static class TrainCommand
                     if (File.Exists(Path.Combine(outDir, TrainerState.FileName)) && !pr.GetValue(overwrite))
                         throw new CliException($"{outDir} already holds a training run; continue it with --resume, start afresh with --overwrite, or choose another --out.");
                     var baseConfig = GptConfig.Preset(pr.GetValue(preset)!);
+                    var mlpActivation = ParseActivation(pr.GetValue(activation)!);
                     float maxLr = pr.GetValue(lr);
                     var options = new TrainingOptions
                     {
@@ -91,6 +93,7 @@ public static class TrainCommand
                         BlockSize = options.BlockSize,
                         Dropout = pr.GetValue(dropout),
                         Bias = !pr.GetValue(noBias),
+                        Activation = mlpActivation,
                     }).Validate();
                     var model = new Gpt(config, pr.GetValue(seed));
                     run = TrainingRun.Start(outDir, model, tok, tokens, pr.GetValue(valFraction), options, dataPath);
@@ -108,13 +111,21 @@ public static class TrainCommand
         return cmd;
     }
 
+    /// <summary>The MLP activation named by <c>--activation</c>.</summary>
+    internal static MlpActivation ParseActivation(string name) => name.ToLowerInvariant() switch
+    {
+        "gelu_tanh" or "gelu_new" => MlpActivation.GeluTanh,
+        "gelu" => MlpActivation.Gelu,
+        _ => throw new CliException($"--activation must be gelu_tanh (GPT-2's tanh approximation) or gelu (exact), got '{name}'."),
+    };
+
     /// <summary>Prints the run's model, data and budget before training starts.</summary>
     internal static void Describe(TrainingRun run, ITokenizer tokenizer, int tokenCount)
     {
         var c = run.Trainer.Model.Config;
         var o = run.Trainer.Options;
         Console.WriteLine($"tokenizer: {tokenizer.Kind}, {tokenizer.VocabSize:N0} ids; {tokenCount:N0} tokens (train {run.Trainer.Data.Train.Length:N0}, validation {run.Trainer.Data.Validation.Length:N0})");
-        Console.WriteLine($"model: {c.Layers} layers, {c.Heads} heads, width {c.Width}, context {c.BlockSize}, {run.Trainer.Model.ParameterCount():N0} parameters");
+        Console.WriteLine($"model: {c.Layers} layers, {c.Heads} heads, width {c.Width}, context {c.BlockSize}, {(c.Activation == MlpActivation.Gelu ? "exact GELU" : "tanh GELU")}, {run.Trainer.Model.ParameterCount():N0} parameters");
         Console.WriteLine($"training: {o.MaxSteps:N0} steps × {run.Trainer.TokensPerStep:N0} tokens, lr {o.LearningRate:G3} → {o.MinLearningRate:G3}, warmup {o.WarmupSteps}, {KernelThreads.Count} threads");
     }
 

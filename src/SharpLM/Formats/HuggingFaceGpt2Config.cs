@@ -24,7 +24,7 @@ public sealed record HuggingFaceGpt2Config
     public int Heads { get; init; } = 12;
     /// <summary><c>n_inner</c>: MLP hidden width, null meaning 4·C.</summary>
     public int? Inner { get; init; }
-    /// <summary><c>activation_function</c>: the MLP nonlinearity (<c>gelu_new</c> is GELU's tanh approximation).</summary>
+    /// <summary><c>activation_function</c>: the MLP nonlinearity (<c>gelu_new</c> is GELU's tanh approximation, <c>gelu</c> the exact GELU).</summary>
     public string ActivationFunction { get; init; } = "gelu_new";
     /// <summary><c>layer_norm_epsilon</c>: the norms' epsilon.</summary>
     public float LayerNormEpsilon { get; init; } = 1e-5f;

@@ -58,7 +58,8 @@ public sealed unsafe partial class Generator
             // MLP sub-block: x += Wdown·gelu(Wup·norm2(x) + bup) + bdown.
             InferenceNorm.Apply(b.Norm2, x, xn, n, c, mean, rstd);
             Project(b.Up, xn, hid, n, accumulate: false);
-            Activations.GeluForward(hid, hid, n * cfg.MlpWidth);
+            if (cfg.Activation == Models.MlpActivation.Gelu) GeluExact.Forward(hid, hid, n * cfg.MlpWidth);
+            else Activations.GeluForward(hid, hid, n * cfg.MlpWidth);
             Project(b.Down, hid, x, n, accumulate: true);
         }
 

@@ -51,7 +51,7 @@ public sealed partial class Gpt
             // x = x + mlp(ln_2(x))
             h = ApplyNorm(tape, block.Norm2, x);
             h = tape.Linear(h, block.Mlp.Up.Weight, block.Mlp.Up.Bias);                  // [B,T,4C]
-            h = tape.Gelu(h);
+            h = Config.Activation == MlpActivation.Gelu ? tape.GeluExact(h) : tape.Gelu(h);
             h = tape.Linear(h, block.Mlp.Down.Weight, block.Mlp.Down.Bias);              // [B,T,C]
             x = tape.Add(x, Dropout(tape, h, p, rng));
         }

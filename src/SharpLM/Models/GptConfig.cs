@@ -11,6 +11,15 @@ public enum PositionEncoding
     Sinusoidal,
 }
 
+/// <summary>The nonlinearity between the MLP's two linear layers.</summary>
+public enum MlpActivation
+{
+    /// <summary>GELU's tanh approximation <c>½x(1 + tanh(√(2/π)(x + 0.044715x³)))</c>, as GPT-2 and llm.c (Hugging Face's <c>gelu_new</c>).</summary>
+    GeluTanh,
+    /// <summary>The exact GELU <c>x·Φ(x)</c>, Φ the normal CDF, as PyTorch's <c>nn.GELU()</c> and nanoGPT (Hugging Face's <c>gelu</c>).</summary>
+    Gelu,
+}
+
 /// <summary>
 /// The shape of a decoder-only (GPT-style) transformer: vocabulary, context length, depth,
 /// heads, width and the architectural choices. Presets give GPT-2's sizes and small
@@ -48,6 +57,9 @@ public sealed record GptConfig
     /// <summary>Which normalization the blocks use.</summary>
     public NormKind Norm { get; init; } = NormKind.LayerNorm;
 
+    /// <summary>The MLP's nonlinearity (GPT-2's tanh GELU by default).</summary>
+    public MlpActivation Activation { get; init; } = MlpActivation.GeluTanh;
+
     /// <summary>Epsilon of the normalization layers.</summary>
     public float NormEps { get; init; } = 1e-5f;
 
@@ -74,6 +86,7 @@ public sealed record GptConfig
         if (Width % Heads != 0) throw new ArgumentException($"config: width {Width} is not divisible by heads {Heads} (each head gets width/heads channels).");
         if (Positions == PositionEncoding.Sinusoidal && Width % 2 != 0) throw new ArgumentException($"config: sinusoidal positions need an even width, got {Width}.");
         if (Dropout is < 0 or >= 1) throw new ArgumentException($"config: dropout must be in [0, 1), got {Dropout}.");
+        if (!Enum.IsDefined(Activation)) throw new ArgumentException($"config: unknown MLP activation {(int)Activation}.");
         if (VocabMultiple < 1) throw new ArgumentException($"config: vocab multiple must be ≥ 1, got {VocabMultiple}.");
         return this;
     }

@@ -128,7 +128,7 @@ public static partial class GptHuggingFace
             Layers = config.Layers,
             Heads = config.Heads,
             Inner = null,
-            ActivationFunction = "gelu_new",
+            ActivationFunction = config.Activation == MlpActivation.Gelu ? "gelu" : "gelu_new",
             LayerNormEpsilon = config.NormEps,
             ResidPdrop = config.Dropout,
             EmbdPdrop = config.Dropout,
@@ -148,8 +148,12 @@ public static partial class GptHuggingFace
     {
         if (hf.Inner is { } inner && inner != 4 * hf.Width)
             throw new InvalidDataException($"model config '{path}': n_inner {inner} is not supported (the MLP is 4·n_embd = {4 * hf.Width} wide).");
-        if (hf.ActivationFunction is not ("gelu_new" or "gelu_pytorch_tanh" or "gelu_fast"))
-            throw new InvalidDataException($"model config '{path}': activation_function '{hf.ActivationFunction}' is not supported (expected gelu_new, GELU's tanh approximation).");
+        var activation = hf.ActivationFunction switch
+        {
+            "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" => MlpActivation.GeluTanh,
+            "gelu" => MlpActivation.Gelu,
+            _ => throw new InvalidDataException($"model config '{path}': activation_function '{hf.ActivationFunction}' is not supported (expected gelu_new, GELU's tanh approximation, or gelu, the exact GELU)."),
+        };
         if (hf.ResidPdrop != hf.EmbdPdrop || hf.ResidPdrop != hf.AttnPdrop)
             throw new InvalidDataException($"model config '{path}': resid_pdrop, embd_pdrop and attn_pdrop differ ({hf.ResidPdrop}, {hf.EmbdPdrop}, {hf.AttnPdrop}); SharpLM has one dropout rate.");
         var positions = hf.PositionKind switch
@@ -177,6 +181,7 @@ public static partial class GptHuggingFace
             TiedEmbeddings = hf.TieWordEmbeddings,
             Positions = positions,
             Norm = norm,
+            Activation = activation,
             NormEps = hf.LayerNormEpsilon,
             VocabMultiple = hf.VocabMultiple,
         };

@@ -40,7 +40,7 @@ public sealed class GptHuggingFaceTests : IDisposable
         }
     }
 
-    public static TheoryData<string> Variants => new() { "gpt2-like", "untied-dyt-sinusoidal", "nobias-rmsnorm", "unpadded" };
+    public static TheoryData<string> Variants => new() { "gpt2-like", "untied-dyt-sinusoidal", "nobias-rmsnorm", "unpadded", "exact-gelu" };
 
     private static GptConfig Variant(string name)
     {
@@ -50,6 +50,7 @@ public sealed class GptHuggingFaceTests : IDisposable
             "gpt2-like" => baseConfig,
             "untied-dyt-sinusoidal" => baseConfig with { TiedEmbeddings = false, Norm = NormKind.DyT, Positions = PositionEncoding.Sinusoidal },
             "nobias-rmsnorm" => baseConfig with { Bias = false, Norm = NormKind.RmsNorm, Dropout = 0f },
+            "exact-gelu" => baseConfig with { Activation = MlpActivation.Gelu },
             _ => baseConfig with { VocabMultiple = 1, VocabSize = 13 },
         };
     }
@@ -187,6 +188,24 @@ public sealed class GptHuggingFaceTests : IDisposable
         var loaded = GptHuggingFace.Load(dir);
         Assert.Equal(config with { NormEps = 1e-5f }, loaded.Config);
         AssertSameWeights(model, loaded);
+    }
+
+    [Fact]
+    public void ActivationMapsToHuggingFaceNamesBothWays()
+    {
+        // Our exact GELU is transformers' "gelu" (nn.GELU), the tanh form its "gelu_new".
+        var dir = Sub("exact");
+        GptHuggingFace.Save(RandomModel(Variant("exact-gelu"), seed: 4), dir);
+        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))))
+            Assert.Equal("gelu", json.RootElement.GetProperty("activation_function").GetString());
+        Assert.Equal(MlpActivation.Gelu, GptHuggingFace.Load(dir).Config.Activation);
+        File.WriteAllText(Path.Combine(dir, "config.json"), HfGpt2StyleConfig.Replace("\"gelu_new\"", "\"gelu\""));
+        Assert.Equal(MlpActivation.Gelu, GptHuggingFace.Load(dir).Config.Activation);
+        foreach (var tanhName in new[] { "gelu_new", "gelu_pytorch_tanh", "gelu_fast" })
+        {
+            File.WriteAllText(Path.Combine(dir, "config.json"), HfGpt2StyleConfig.Replace("\"gelu_new\"", $"\"{tanhName}\""));
+            Assert.Equal(MlpActivation.GeluTanh, GptHuggingFace.Load(dir).Config.Activation);
+        }
     }
 
     private string SavedTiny(string name)

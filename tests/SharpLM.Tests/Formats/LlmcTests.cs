@@ -101,6 +101,16 @@ public sealed class LlmcTests : IDisposable
     }
 
     [Fact]
+    public void ExportRefusesTheExactGelu()
+    {
+        // llm.c's kernels compute the tanh GELU, so an exact-GELU model would run differently there.
+        var model = GptLlmc.Load(WriteFile("gelu.bin", LlmcBytes()));
+        var exact = new Gpt(model.Config with { Activation = MlpActivation.Gelu }, seed: 1);
+        Assert.Contains("GELU", Assert.Throws<ArgumentException>(() => GptLlmc.Save(exact, Sub("gelu-out.bin"))).Message);
+        Assert.False(File.Exists(Sub("gelu-out.bin")));
+    }
+
+    [Fact]
     public void Gpt2SizesGiveLlmcsPadding()
     {
         var config = GptLlmc.ConfigFrom(new LlmcHeader(3, 1024, 50257, 12, 12, 768, 50304));

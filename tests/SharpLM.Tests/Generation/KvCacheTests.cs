@@ -9,7 +9,7 @@ public class KvCacheTests
 {
     private const float Tolerance = 1e-4f;
 
-    public static TheoryData<string> Variants => new() { "gpt2-like", "rms-sinusoidal-nobias-untied", "dyt", "head-64", "head-48", "head-80" };
+    public static TheoryData<string> Variants => new() { "gpt2-like", "rms-sinusoidal-nobias-untied", "dyt", "head-64", "head-48", "head-80", "exact-gelu" };
 
     private static GptConfig Variant(string name) => name switch
     {
@@ -22,6 +22,8 @@ public class KvCacheTests
         "head-64" => TestModels.Tiny() with { Width = 128, Heads = 2 },
         "head-48" => TestModels.Tiny() with { Width = 96, Heads = 2 },
         "head-80" => TestModels.Tiny() with { Width = 160, Heads = 2, Layers = 1 },
+        // nanoGPT's MLP: the exact GELU x·Φ(x) in both the training forward and the generator.
+        "exact-gelu" => TestModels.Tiny() with { Activation = MlpActivation.Gelu },
         _ => TestModels.Tiny() with { Norm = NormKind.DyT },
     };
 

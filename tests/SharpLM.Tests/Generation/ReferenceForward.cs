@@ -52,7 +52,8 @@ internal static class ReferenceForward
                 for (int k = 0; k < hid.Length; k++)
                 {
                     double v = hid[k];
-                    hid[k] = 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+                    hid[k] = cfg.Activation == MlpActivation.Gelu ? ReferenceErf.Gelu(v)
+                        : 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
                 }
                 Add(x[i], Linear(block.Mlp.Down, hid));
             }

@@ -120,3 +120,43 @@ public class GptNormVariantTests
         GradCheck.AssertGradients(tape => model.Loss(tape, ids, targets, 1, 6), checkedParams, step: 1e-2f, atol: 1e-3, rtol: 3e-2, maxChecksPerInput: 16);
     }
 }
+
+public class GptActivationTests
+{
+    [Fact]
+    public void ExactGeluModelMatchesNaiveReferenceAndDiffersFromTanh()
+    {
+        // Same weights, two activations: the training forward must follow the config's choice.
+        var config = SharpLM.Tests.Generation.TestModels.Tiny() with { Activation = MlpActivation.Gelu };
+        var exact = SharpLM.Tests.Generation.TestModels.Random(config, seed: 8);
+        var tanh = SharpLM.Tests.Generation.TestModels.Random(config with { Activation = MlpActivation.GeluTanh }, seed: 8);
+        int[] ids = [3, 14, 15, 9, 26, 5, 35, 8];
+        var reference = SharpLM.Tests.Generation.ReferenceForward.Logits(exact, ids);
+        var exactLogits = exact.Forward(new Tape(recordGradients: false), ids, 1, ids.Length).Data;
+        var tanhLogits = tanh.Forward(new Tape(recordGradients: false), ids, 1, ids.Length).Data;
+        int vp = config.PaddedVocabSize;
+        double worstExact = 0, worstTanh = 0;
+        for (int t = 0; t < ids.Length; t++)
+            for (int v = 0; v < config.VocabSize; v++)
+            {
+                worstExact = Math.Max(worstExact, Math.Abs(reference[t][v] - exactLogits[t * vp + v]));
+                worstTanh = Math.Max(worstTanh, Math.Abs(reference[t][v] - tanhLogits[t * vp + v]));
+            }
+        Assert.True(worstExact < 1e-4, $"exact-GELU forward is {worstExact} from the reference");
+        Assert.True(worstTanh > 10 * worstExact, $"tanh model ({worstTanh}) is not distinguishable from the exact one ({worstExact})");
+    }
+
+    [Fact]
+    public void ExactGeluModelHasCorrectGradients()
+    {
+        var config = new GptConfig { VocabSize = 9, BlockSize = 6, Layers = 1, Heads = 2, Width = 8, VocabMultiple = 4, Activation = MlpActivation.Gelu };
+        var model = new Gpt(config, seed: 1);
+        var rng = new Rng(2);
+        foreach (var p in model.Parameters()) { var s = p.Data.Span; for (int i = 0; i < s.Length; i++) s[i] += 0.3f * (float)rng.NextNormal(); }
+        model.TokenEmbedding.Weight.Data.Span[(9 * 8)..].Clear();
+        int[] ids = [1, 4, 2, 8, 0, 3], targets = [4, 2, 8, 0, 3, 5];
+        var checkedParams = model.NamedParameters().Where(p => p.Name is "h.0.mlp.c_fc.weight" or "h.0.mlp.c_fc.bias" or "h.0.ln_2.weight")
+            .Select(p => { p.Parameter.Name = p.Name; return p.Parameter; }).ToArray();
+        GradCheck.AssertGradients(tape => model.Loss(tape, ids, targets, 1, 6), checkedParams, step: 1e-2f, atol: 1e-3, rtol: 3e-2, maxChecksPerInput: 16);
+    }
+}
