@@ -274,7 +274,7 @@ public sealed class GptHuggingFaceTests : IDisposable
         Assert.Contains("activation_function", Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir)).Message);
         File.WriteAllText(path, HfGpt2StyleConfig.Replace("\"n_head\": 2", "\"n_head\": 3"));
         Assert.Contains("divisible", Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir)).Message);
-        File.WriteAllText(path, HfGpt2StyleConfig.Replace("\"model_type\": \"gpt2\"", "\"model_type\": \"llama\""));
+        File.WriteAllText(path, HfGpt2StyleConfig.Replace("\"model_type\": \"gpt2\"", "\"model_type\": \"bert\""));
         Assert.Contains("model_type", Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir)).Message);
         File.WriteAllText(path, HfGpt2StyleConfig.Replace("\"n_embd\": 8", "\"n_embd\": \"8\""));
         Assert.Contains("n_embd", Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir)).Message);
