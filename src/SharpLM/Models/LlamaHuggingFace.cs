@@ -75,8 +75,10 @@ public static class LlamaHuggingFace
     {
         var config = model.Config;
         var remaining = new HashSet<string>(file.Tensors.Select(t => t.Name));
-        // Tied models may still carry a copy of the head; it is the embedding itself.
-        if (config.TiedEmbeddings) remaining.Remove("lm_head.weight");
+        // Tied models may still carry a copy of the head; it must then be the embedding itself.
+        if (config.TiedEmbeddings && remaining.Remove("lm_head.weight") && remaining.Contains("model.embed_tokens.weight")
+            && !file.ReadTensor("lm_head.weight").Span.SequenceEqual(file.ReadTensor("model.embed_tokens.weight").Span))
+            throw new InvalidDataException($"'{file.Path}': config.json says tie_word_embeddings true, but lm_head.weight differs from model.embed_tokens.weight (set it false to load the separate head).");
         // Non-weight buffers some exports keep.
         remaining.RemoveWhere(n => n.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal));
         var missing = new List<string>();
@@ -215,7 +217,7 @@ public static class LlamaHuggingFace
             Heads = hf.Heads,
             KvHeads = kvHeads == hf.Heads ? 0 : kvHeads,
             Width = hf.HiddenSize,
-            MlpHidden = hf.IntermediateSize,
+            MlpHidden = hf.IntermediateSize == 4 * hf.HiddenSize ? 0 : hf.IntermediateSize, // 0 is "4·C", as our presets say it
             Dropout = hf.Dropout,
             Bias = sharplm && hf.Bias,
             QkvBias = hf.IsQwen2,
