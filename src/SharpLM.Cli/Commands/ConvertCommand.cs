@@ -21,8 +21,8 @@ public static class ConvertCommand
     public static Command Create()
     {
         var input = new Argument<string>("input") { Description = "The model to read: an llm.c .bin file (--from llmc) or a Hugging Face GPT-2 folder (--from hf)." };
-        var from = new Option<string>("--from") { Description = "Input format: llmc (llm.c's GPT-2 checkpoint, version 3 fp32 or 5 bf16) or hf (model.safetensors + config.json).", Required = true };
-        var to = new Option<string>("--to") { Description = "Output format: hf (a run folder, the default) or llmc (an llm.c float32 checkpoint file).", DefaultValueFactory = _ => "hf" };
+        var from = new Option<string>("--from") { Description = "Input format: llmc (llm.c's GPT-2 checkpoint, version 3 fp32 or 5 bf16) , hf (model.safetensors + config.json) or gguf (a llama.cpp .gguf file).", Required = true };
+        var to = new Option<string>("--to") { Description = "Output format: hf (a run folder, the default) , llmc (an llm.c float32 checkpoint file) or gguf (float32 GGUF; see sharplm quantize for other types).", DefaultValueFactory = _ => "hf" };
         var output = new Option<string>("--out") { Description = "Where to write: a folder for --to hf, a file for --to llmc.", Required = true };
         var tokenizer = new Option<string?>("--tokenizer")
         {
@@ -43,6 +43,7 @@ public static class ConvertCommand
     /// <summary>Performs the conversion (also called by tests in-process).</summary>
     public static void Run(string input, string from, string to, string output, string? tokenizerPath)
     {
+        if (from == "gguf" || to == "gguf") { QuantizeCommand.Convert(input, output, toGguf: to == "gguf"); return; } // GGUF ↔ run folder (QuantizeCommand.cs)
         if (to is not ("hf" or "llmc")) throw new CliException($"--to must be hf or llmc, got '{to}'");
         if (tokenizerPath is not null && to != "hf") throw new CliException("--tokenizer is only stored with --to hf (llm.c checkpoints hold no tokenizer)");
         // The tokenizer is checked first so a wrong path fails before the (slow) model read.

@@ -10,7 +10,8 @@ internal static class GenerateModelLoader
     /// <summary>Reads the model and tokenizer in <paramref name="folder"/>, turning file problems into clear CLI errors.</summary>
     public static (Gpt Model, ITokenizer Tokenizer) Load(string? folder)
     {
-        if (string.IsNullOrWhiteSpace(folder)) throw new CliException("--model is required: a run folder such as runs/shakespeare (config.json, model.safetensors, tokenizer.json).");
+        if (string.IsNullOrWhiteSpace(folder)) throw new CliException("--model is required: a run folder such as runs/shakespeare (config.json, model.safetensors, tokenizer.json) or a .gguf file.");
+        if (GptGguf.IsGgufPath(folder)) return LoadGguf(folder);
         if (!Directory.Exists(folder)) throw new CliException($"--model: folder '{folder}' does not exist.");
         Gpt model;
         ITokenizer tokenizer;
@@ -24,6 +25,23 @@ internal static class GenerateModelLoader
             throw new CliException($"--model: the tokenizer in '{folder}' has {tokenizer.VocabSize} tokens but the model only {model.Config.VocabSize}.");
         return (model, tokenizer);
     }
+
+    /// <summary>Reads a GGUF file (llama.cpp's format) as a float32 model and its tokenizer.</summary>
+    public static (Gpt Model, ITokenizer Tokenizer) LoadGguf(string path)
+    {
+        if (!File.Exists(path)) throw new CliException($"--model: GGUF file '{path}' does not exist.");
+        try
+        {
+            using var file = Formats.GgufFile.Open(path);
+            var tokenizer = GgufTokenizer.Read(file);
+            return (GptGguf.Load(file, MaxGgufContext), tokenizer);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or FormatException or NotSupportedException or TokenizerFormatException)
+        { throw new CliException($"--model: cannot load '{path}': {e.Message}"); }
+    }
+
+    /// <summary>The longest context kept when loading a GGUF model (its KV cache and rotary tables grow with it).</summary>
+    public const int MaxGgufContext = 4096;
 
     /// <summary>Applies <c>--threads</c>.</summary>
     public static void SetThreads(int threads)

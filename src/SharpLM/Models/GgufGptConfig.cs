@@ -53,6 +53,7 @@ public static class GgufGptConfig
         {
             return (config with
             {
+                MlpHidden = config.MlpHidden == 4 * width ? 0 : config.MlpHidden,
                 Bias = true, Norm = NormKind.LayerNorm, Positions = PositionEncoding.Learned, Activation = MlpActivation.GeluTanh,
                 TiedEmbeddings = !file.Contains("output.weight"),
                 NormEps = file.Require("gpt2.attention.layer_norm_epsilon").AsFloat(),

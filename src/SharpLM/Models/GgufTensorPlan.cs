@@ -8,13 +8,16 @@ namespace SharpLM.Models;
 /// </summary>
 /// <param name="GgufName">The tensor's name in the file (<c>blk.0.attn_q.weight</c>).</param>
 /// <param name="Parameter">Our parameter's name (<c>h.0.attn.c_attn.weight</c>).</param>
-/// <param name="RowStart">First parameter row the tensor fills.</param>
+/// <param name="RowStart">First parameter row the tensor fills (for a vector: its first element).</param>
 /// <param name="Rows">Rows it fills (1 for a vector).</param>
 /// <param name="Columns">Elements per row.</param>
 /// <param name="InterleavedHeads">Heads whose rows are interleaved in the file (0 when the order is the same).</param>
 /// <param name="IsVector">True for 1-D tensors (norm weights, biases).</param>
 public sealed record GgufTensorPlan(string GgufName, string Parameter, int RowStart, int Rows, int Columns, int InterleavedHeads, bool IsVector)
 {
+    /// <summary>Index of the first parameter element the tensor fills (vectors keep their offset in <see cref="RowStart"/>).</summary>
+    public int ElementStart => IsVector ? RowStart : RowStart * Columns;
+
     /// <summary>ggml dimensions (row length first).</summary>
     public long[] Dimensions => IsVector ? [Columns] : [Columns, Rows];
 

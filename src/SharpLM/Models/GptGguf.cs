@@ -39,7 +39,7 @@ public static class GptGguf
             if (!info.Dimensions.SequenceEqual(plan.Dimensions))
                 throw new GgufFormatException(file.Path, plan.GgufName, $"expected dimensions [{string.Join(", ", plan.Dimensions)}], found [{string.Join(", ", info.Dimensions)}]");
             var values = file.ReadTensor(plan.GgufName).Span;
-            var destination = parameters[plan.Parameter].Span.Slice(plan.RowStart * plan.Columns, plan.Rows * plan.Columns);
+            var destination = parameters[plan.Parameter].Span.Slice(plan.ElementStart, plan.Rows * plan.Columns);
             if (plan.InterleavedHeads > 0) Reorder(values, destination, GgufTensorPlan.RowOrder(plan.InterleavedHeads, config.HeadSize, toFile: false), plan.Columns);
             else values.CopyTo(destination);
         }
@@ -109,7 +109,7 @@ public static class GptGguf
 
     private static void WriteRows(Stream stream, Tensor parameter, GgufTensorPlan plan, QuantType type, int headSize)
     {
-        var all = parameter.Span.Slice(plan.RowStart * plan.Columns, plan.Rows * plan.Columns);
+        var all = parameter.Span.Slice(plan.ElementStart, plan.Rows * plan.Columns);
         int[]? order = plan.InterleavedHeads > 0 ? GgufTensorPlan.RowOrder(plan.InterleavedHeads, headSize, toFile: true) : null;
         var bytes = new byte[QuantTypes.RowBytes(type, plan.Columns)];
         for (int r = 0; r < plan.Rows; r++)
