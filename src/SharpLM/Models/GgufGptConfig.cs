@@ -55,7 +55,7 @@ public static class GgufGptConfig
             {
                 MlpHidden = config.MlpHidden == 4 * width ? 0 : config.MlpHidden,
                 Bias = true, Norm = NormKind.LayerNorm, Positions = PositionEncoding.Learned, Activation = MlpActivation.GeluTanh,
-                TiedEmbeddings = !file.Contains("output.weight"),
+                TiedEmbeddings = !file.Contains("output.weight") || SameBytes(file, "output.weight", "token_embd.weight"),
                 NormEps = file.Require("gpt2.attention.layer_norm_epsilon").AsFloat(),
             }).Validate();
         }
@@ -82,6 +82,14 @@ public static class GgufGptConfig
             RopeTheta = file.Get($"{arch}.rope.freq_base")?.AsFloat() ?? 10000f,
             RopeScaling = scaling,
         }).Validate();
+    }
+
+    /// <summary>True when two tensors have the same type, shape and bytes (a tied head stored twice).</summary>
+    public static bool SameBytes(GgufFile file, string a, string b)
+    {
+        var x = file.Info(a);
+        var y = file.Info(b);
+        return x.Type == y.Type && x.Dimensions.SequenceEqual(y.Dimensions) && x.ByteCount <= int.MaxValue && file.Bytes(x).SequenceEqual(file.Bytes(y));
     }
 
     /// <summary>The architecture name a config is written as: <c>gpt2</c>, <c>qwen2</c> (q/k/v biases) or <c>llama</c>.</summary>

@@ -68,7 +68,9 @@ public sealed record GgufTensorPlan(string GgufName, string Parameter, int RowSt
         }
         Vector("output_norm.weight", "ln_f.weight", c);
         if (!llama) Vector("output_norm.bias", "ln_f.bias", c);
+        // llama.cpp's gpt2 loader requires output.weight, so a tied GPT-2 stores the embedding twice (recognised as tied on load).
         if (!config.TiedEmbeddings) Matrix("output.weight", "lm_head.weight", v, c);
+        else if (!llama) Matrix("output.weight", "wte.weight", v, c);
         return plan;
     }
 
