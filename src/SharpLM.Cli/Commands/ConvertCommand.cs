@@ -18,10 +18,10 @@ public static class ConvertCommand
     /// <summary>Creates the <c>convert</c> command.</summary>
     public static Command Create()
     {
-        var input = new Argument<string>("input") { Description = "The model to read: an llm.c .bin (--from llmc), a model folder (--from hf), a llama2.c .bin (--from llama2c), or a preset name (--from preset)." };
-        var from = new Option<string>("--from") { Description = "Input format: llmc (llm.c's GPT-2 checkpoint, version 3 fp32 or 5 bf16), hf (config.json + model.safetensors or sharded), llama2c (llama2.c .bin v0/v1/v2), or preset (random weights of that preset's shape, e.g. stories15M).", Required = true };
-        var to = new Option<string>("--to") { Description = "Output format: hf (a run folder, the default), llmc (an llm.c float32 GPT-2 file) or llama2c (a llama2.c .bin).", DefaultValueFactory = _ => "hf" };
-        var output = new Option<string>("--out") { Description = "Where to write: a folder for --to hf, a file for --to llmc or llama2c.", Required = true };
+        var input = new Argument<string>("input") { Description = "The model to read: an llm.c .bin (--from llmc), a model folder (--from hf), a llama2.c .bin (--from llama2c), a .gguf file (--from gguf), or a preset name (--from preset)." };
+        var from = new Option<string>("--from") { Description = "Input format: llmc (llm.c's GPT-2 checkpoint, version 3 fp32 or 5 bf16), hf (config.json + model.safetensors or sharded), llama2c (llama2.c .bin v0/v1/v2), gguf (a llama.cpp .gguf file), or preset (random weights of that preset's shape, e.g. stories15M).", Required = true };
+        var to = new Option<string>("--to") { Description = "Output format: hf (a run folder, the default), llmc (an llm.c float32 GPT-2 file), llama2c (a llama2.c .bin) or gguf (float32 GGUF; see sharplm quantize for other types).", DefaultValueFactory = _ => "hf" };
+        var output = new Option<string>("--out") { Description = "Where to write: a folder for --to hf, a file for --to llmc, llama2c or gguf.", Required = true };
         var tokenizer = new Option<string?>("--tokenizer")
         {
             Description = "Tokenizer to store in the run folder: a tokenizer.json, a vocab.json + merges.txt folder such as ../shared/data/gpt2, a tiktoken file (stored as tokenizer.json) or llama2.c's tokenizer.bin (copied as tokenizer.bin). " +
@@ -48,6 +48,7 @@ public static class ConvertCommand
     /// <summary>Performs the conversion (also called by tests in-process).</summary>
     public static void Run(string input, string from, string to, string output, string? tokenizerPath, int llama2cVersion = 0, ulong seed = 1, float initStd = 0f)
     {
+        if (from == "gguf" || to == "gguf") { QuantizeCommand.Convert(input, output, toGguf: to == "gguf"); return; } // GGUF ↔ run folder (QuantizeCommand.cs)
         if (to is not ("hf" or "llmc" or "llama2c")) throw new CliException($"--to must be hf, llmc or llama2c, got '{to}'");
         if (from is not ("llmc" or "hf" or "llama2c" or "preset")) throw new CliException($"--from must be llmc, hf, llama2c or preset, got '{from}'");
         if (tokenizerPath is not null && to != "hf") throw new CliException($"--tokenizer is only stored with --to hf ({to} checkpoints hold no tokenizer)");

@@ -14,9 +14,10 @@ internal static class GenerateModelLoader
     /// <summary>Reads the model and tokenizer, turning file problems into clear CLI errors.</summary>
     public static (Gpt Model, ITokenizer Tokenizer) Load(string? modelPath, string? tokenizerPath = null)
     {
-        if (string.IsNullOrWhiteSpace(modelPath)) throw new CliException("--model is required: a run folder such as runs/shakespeare (config.json, model.safetensors, tokenizer.json) or a llama2.c .bin file.");
+        if (string.IsNullOrWhiteSpace(modelPath)) throw new CliException("--model is required: a run folder such as runs/shakespeare (config.json, model.safetensors, tokenizer.json), a .gguf file or a llama2.c .bin file.");
+        if (GptGguf.IsGgufPath(modelPath)) return LoadGguf(modelPath);
         bool isFile = File.Exists(modelPath);
-        if (!isFile && !Directory.Exists(modelPath)) throw new CliException($"--model: '{modelPath}' does not exist (expected a run folder or a llama2.c .bin file).");
+        if (!isFile && !Directory.Exists(modelPath)) throw new CliException($"--model: '{modelPath}' does not exist (expected a run folder, a .gguf file or a llama2.c .bin file).");
         Gpt model;
         try { model = isFile ? GptLlama2c.Load(modelPath) : GptHuggingFace.Load(modelPath); }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or FormatException)
@@ -43,6 +44,23 @@ internal static class GenerateModelLoader
             throw new CliException($"the tokenizer has {tokenizer.VocabSize} tokens but the model in '{modelPath}' only {model.Config.VocabSize}.");
         return (model, tokenizer);
     }
+
+    /// <summary>Reads a GGUF file (llama.cpp's format) as a float32 model and its tokenizer.</summary>
+    public static (Gpt Model, ITokenizer Tokenizer) LoadGguf(string path)
+    {
+        if (!File.Exists(path)) throw new CliException($"--model: GGUF file '{path}' does not exist.");
+        try
+        {
+            using var file = Formats.GgufFile.Open(path);
+            var tokenizer = GgufTokenizer.Read(file);
+            return (GptGguf.Load(file, MaxGgufContext), tokenizer);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or FormatException or NotSupportedException or TokenizerFormatException)
+        { throw new CliException($"--model: cannot load '{path}': {e.Message}"); }
+    }
+
+    /// <summary>The longest context kept when loading a GGUF model (its KV cache and rotary tables grow with it).</summary>
+    public const int MaxGgufContext = 4096;
 
     /// <summary>Applies <c>--threads</c>.</summary>
     public static void SetThreads(int threads)
