@@ -33,17 +33,17 @@ public sealed partial class Bert
         foreach (var layer in Layers)
         {
             // x = LayerNorm(x + attn(x)): every token attends to every real (non-padding) token.
-            var q = SplitHeads(tape, tape.Linear(x, layer.Query.Weight, layer.Query.Bias), b, t, h, d);   // [B,H,T,D]
-            var k = SplitHeads(tape, tape.Linear(x, layer.Key.Weight, layer.Key.Bias), b, t, h, d);
-            var v = SplitHeads(tape, tape.Linear(x, layer.Value.Weight, layer.Value.Bias), b, t, h, d);
+            var q = SplitHeads(tape, layer.Query.Forward(tape, x), b, t, h, d);   // [B,H,T,D]
+            var k = SplitHeads(tape, layer.Key.Forward(tape, x), b, t, h, d);
+            var v = SplitHeads(tape, layer.Value.Forward(tape, x), b, t, h, d);
             var y = tape.ScaledDotProductAttention(q, k, v, keyLengths: batch.Lengths);                  // [B,H,T,D]
             y = tape.Reshape(tape.Permute(y, 0, 2, 1, 3), b, t, c);                                       // [B,T,C]
-            y = tape.Linear(y, layer.AttentionOutput.Weight, layer.AttentionOutput.Bias);
+            y = layer.AttentionOutput.Forward(tape, y);
             x = LayerNorm(tape, layer.AttentionNorm, tape.Add(x, Dropout(tape, y, p, rng)));
 
             // x = LayerNorm(x + mlp(x)), the MLP with BERT's exact GELU.
-            var m = tape.GeluExact(tape.Linear(x, layer.Up.Weight, layer.Up.Bias));                       // [B,T,I]
-            m = tape.Linear(m, layer.Down.Weight, layer.Down.Bias);                                       // [B,T,C]
+            var m = tape.GeluExact(layer.Up.Forward(tape, x));                       // [B,T,I]
+            m = layer.Down.Forward(tape, m);                                       // [B,T,C]
             x = LayerNorm(tape, layer.OutputNorm, tape.Add(x, Dropout(tape, m, p, rng)));
         }
         return x;
@@ -55,7 +55,7 @@ public sealed partial class Bert
         var pooler = Pooler ?? throw new InvalidOperationException($"a {Task} model has no pooler.");
         int b = hidden.Data.Dim(0), t = hidden.Data.Dim(1);
         var cls = Rows(tape, hidden, Enumerable.Range(0, b).Select(i => i * t).ToArray());   // [B,C], position 0 of each row
-        return tape.Tanh(tape.Linear(cls, pooler.Weight, pooler.Bias));
+        return tape.Tanh(pooler.Forward(tape, cls));
     }
 
     /// <summary>
@@ -67,7 +67,7 @@ public sealed partial class Bert
     {
         var head = MlmHead ?? throw new InvalidOperationException($"a {Task} model has no masked-language-model head.");
         var g = Rows(tape, hidden, positions);                                               // [N,C]
-        g = tape.GeluExact(tape.Linear(g, head.Dense.Weight, head.Dense.Bias));
+        g = tape.GeluExact(head.Dense.Forward(tape, g));
         g = LayerNorm(tape, head.Norm, g);
         return tape.Linear(g, Embeddings.Words.Weight, head.Bias);                           // [N,V], decoder tied to the word embeddings
     }
@@ -76,7 +76,7 @@ public sealed partial class Bert
     public Variable NspLogits(Tape tape, Variable pooled)
     {
         var head = NspHead ?? throw new InvalidOperationException($"a {Task} model has no next-sentence head.");
-        return tape.Linear(pooled, head.Weight, head.Bias);
+        return head.Forward(tape, pooled);
     }
 
     /// <summary>
@@ -90,7 +90,7 @@ public sealed partial class Bert
         var hidden = Encode(tape, batch, dropoutRng);
         var features = Task == BertTask.SequenceClassification ? Pool(tape, hidden) : hidden;
         Rng? rng = Config.Dropout > 0 && tape.Training ? dropoutRng : null;
-        return tape.Linear(Dropout(tape, features, Config.Dropout, rng), classifier.Weight, classifier.Bias);
+        return classifier.Forward(tape, Dropout(tape, features, Config.Dropout, rng));
     }
 
     /// <summary>Rows <paramref name="flatPositions"/> of <c>[B,T,C]</c> as <c>[N,C]</c> (a gather whose backward scatters back).</summary>

@@ -2,7 +2,7 @@ using System.Text.Json;
 using SharpLM.Autograd;
 using SharpLM.Models;
 
-namespace SharpLM.Tests.Models;
+namespace SharpLM.Tests.Encoders;
 
 /// <summary>
 /// Our BERT forward against Hugging Face transformers' own classes. How the fixtures were made,

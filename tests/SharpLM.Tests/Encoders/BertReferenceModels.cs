@@ -1,7 +1,7 @@
 using SharpLM.Models;
 using SharpLM.Tensors;
 
-namespace SharpLM.Tests.Models;
+namespace SharpLM.Tests.Encoders;
 
 /// <summary>Small BERTs with every parameter random (biases and LayerNorm too), and the batch the Hugging Face fixtures were run on.</summary>
 public static class BertReferenceModels
