@@ -6,5 +6,5 @@ namespace SharpLM.Cli.Commands;
 public static class BertCommands
 {
     /// <summary>Every BERT command.</summary>
-    public static IEnumerable<Command> Create() => [DataCommand.Create(), PretrainCommand.Create()];
+    public static IEnumerable<Command> Create() => [DataCommand.Create(), PretrainCommand.Create(), FinetuneCommand.Create(), .. BertUseCommands.Create()];
 }

@@ -175,12 +175,6 @@ public static partial class SdkDocs
         return (train, validation, test);
     }
 
-    /// <summary>Words of a text for CoNLL: runs of letters/digits/underscore, and every other non-space character alone, with their character offsets.</summary>
-    public static IEnumerable<(int Start, int Length)> Words(string text)
-    {
-        foreach (Match m in WordPattern().Matches(text)) yield return (m.Index, m.Length);
-    }
-
-    [GeneratedRegex(@"[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]")]
-    private static partial Regex WordPattern();
+    /// <summary>Words of a text for CoNLL, with their character offsets (<see cref="TaggedSentence.SplitWords"/>).</summary>
+    public static IEnumerable<(int Start, int Length)> Words(string text) => TaggedSentence.SplitWords(text);
 }

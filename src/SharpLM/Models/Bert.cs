@@ -103,10 +103,11 @@ public sealed partial class Bert : Module
     /// A new model for <paramref name="task"/> carrying this model's encoder weights
     /// (<c>bert.*</c>, and the pooler if both have one); the new head is freshly initialized
     /// from <paramref name="seed"/>. How a pretrained checkpoint becomes a classifier or tagger.
+    /// <paramref name="dropout"/>, when given, replaces the config's dropout rate.
     /// </summary>
-    public Bert WithTask(BertTask task, ulong seed, IReadOnlyList<string>? labels = null)
+    public Bert WithTask(BertTask task, ulong seed, IReadOnlyList<string>? labels = null, float? dropout = null)
     {
-        var result = new Bert(Config, task, seed, labels);
+        var result = new Bert(Config with { Dropout = dropout ?? Config.Dropout }, task, seed, labels);
         var mine = NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
         foreach (var (name, parameter) in result.NamedParameters())
             if (name.StartsWith("bert.", StringComparison.Ordinal) && mine.TryGetValue(name, out var source))

@@ -9,8 +9,15 @@ public sealed record EntitySpan(int Start, int Length, string Type);
 /// <summary>A sentence of a token-classification (NER) data set: its words and one tag per word (BIO: O, B-TYPE, I-TYPE).</summary>
 /// <param name="Words">The words.</param>
 /// <param name="Tags">One tag per word.</param>
-public sealed record TaggedSentence(string[] Words, string[] Tags)
+public sealed partial record TaggedSentence(string[] Words, string[] Tags)
 {
+    /// <summary>Words of a raw text with their character offsets: runs of letters/digits/underscore, and every other non-space character alone.</summary>
+    public static List<(int Start, int Length)> SplitWords(string text) =>
+        WordPattern().Matches(text).Select(m => (m.Index, m.Length)).ToList();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]")]
+    private static partial System.Text.RegularExpressions.Regex WordPattern();
+
     /// <summary>
     /// BIO tags for words at character offsets <paramref name="words"/> of a text with entity
     /// <paramref name="spans"/>: a word inside a span is B- when it is the span's first word, else I-; other words O.
