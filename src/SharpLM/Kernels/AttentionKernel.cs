@@ -41,6 +41,10 @@ public unsafe struct AttentionHead
     public bool Causal;
     /// <summary>Score scale, usually 1/√D.</summary>
     public float Scale;
+    /// <summary>Optional additive score bias [Tq,Tk] (row stride Tk) added after scaling, e.g. T5's relative position bias; null for none.</summary>
+    public float* ScoreBias;
+    /// <summary>Gradient of <see cref="ScoreBias"/> [Tq,Tk] (∂loss/∂score, before scaling); added to; null when not wanted.</summary>
+    public float* DScoreBias;
 }
 
 /// <summary>
@@ -96,6 +100,11 @@ public static unsafe class AttentionKernel
                 float dot = TensorPrimitives.Dot(p, dsLive);
                 TensorPrimitives.Subtract(dsLive, dot, dsLive);
                 TensorPrimitives.Multiply(dsLive, p, dsLive);
+                if (h.DScoreBias is not null)
+                {
+                    var db = new Span<float>(h.DScoreBias + (long)i * h.Tk, lim);
+                    TensorPrimitives.Add(db, dsLive, db);
+                }
                 TensorPrimitives.Multiply(dsLive, h.Scale, dsLive);
                 ds[lim..].Clear();
             }
@@ -124,9 +133,16 @@ public static unsafe class AttentionKernel
         }
         if (lim == 0) return;
         var live = new Span<float>(row, lim);
+        float scale = h.Scale;
+        if (h.ScoreBias is not null)
+        {
+            // Scores become scale·q·k + bias; the softmax below then runs unscaled.
+            TensorPrimitives.MultiplyAdd(live, scale, new ReadOnlySpan<float>(h.ScoreBias + (long)i * h.Tk, lim), live);
+            scale = 1f;
+        }
         float max = TensorPrimitives.Max(live);
         if (float.IsNegativeInfinity(max)) { live.Clear(); return; }
-        float sum = Softmax.ExpShifted(row, row, lim, max, h.Scale);
+        float sum = Softmax.ExpShifted(row, row, lim, max, scale);
         TensorPrimitives.Multiply(live, 1f / sum, live);
     }
 }
