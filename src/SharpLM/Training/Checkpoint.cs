@@ -7,7 +7,7 @@ using SharpLM.Tokenizers;
 namespace SharpLM.Training;
 
 /// <summary>
-/// A training checkpoint in a run folder: the model in Hugging Face GPT-2 layout
+/// A training checkpoint in a run folder: the model in its family's Hugging Face layout
 /// (<c>model.safetensors</c> + <c>config.json</c>), the tokenizer (<c>tokenizer.json</c>), the
 /// AdamW moments (<c>optimizer.safetensors</c>) and the step/RNG state
 /// (<c>trainer_state.json</c>, written last so it marks a complete checkpoint). Every file
@@ -37,7 +37,7 @@ public static class Checkpoint
             ["step"] = state.Step.ToString(CultureInfo.InvariantCulture),
             ["adam_step"] = adam.Step.ToString(CultureInfo.InvariantCulture),
         });
-        GptHuggingFace.Save(trainer.Model, directory);
+        trainer.Model.Save(directory);
         TokenizerFiles.Save(tokenizer, Path.Combine(directory, TokenizerFile));
         state.Write(Path.Combine(directory, TrainerState.FileName));
     }
@@ -45,7 +45,7 @@ public static class Checkpoint
     /// <summary>The trainer state of a run folder (throws naming the file when it is missing or corrupt).</summary>
     public static TrainerState ReadState(string directory) => TrainerState.Read(Path.Combine(directory, TrainerState.FileName));
 
-    /// <summary>Loads the model of a run folder (throws naming the file when it is missing or corrupt).</summary>
+    /// <summary>Loads the decoder of a run folder (throws naming the file when it is missing or corrupt).</summary>
     public static Gpt LoadModel(string directory) => GptHuggingFace.Load(directory);
 
     /// <summary>Loads the tokenizer of a run folder.</summary>
