@@ -117,12 +117,12 @@ public sealed partial class EncoderDecoder
     private Variable Attend(Tape tape, EncoderDecoderAttention attention, Variable queries, Variable keysValues,
         int B, int tq, int tk, bool causal, int[]? keyLengths, Variable? bias)
     {
-        var q = SplitHeads(tape, tape.Linear(queries, attention.Query.Weight, attention.Query.Bias), B, tq);
-        var k = SplitHeads(tape, tape.Linear(keysValues, attention.Key.Weight, attention.Key.Bias), B, tk);
-        var v = SplitHeads(tape, tape.Linear(keysValues, attention.Value.Weight, attention.Value.Bias), B, tk);
+        var q = SplitHeads(tape, attention.Query.Forward(tape, queries), B, tq);
+        var k = SplitHeads(tape, attention.Key.Forward(tape, keysValues), B, tk);
+        var v = SplitHeads(tape, attention.Value.Forward(tape, keysValues), B, tk);
         var y = tape.ScaledDotProductAttention(q, k, v, causal, keyLengths, scoreBias: bias, scale: ScoreScale);   // [B,H,Tq,D]
         y = tape.Reshape(tape.Permute(y, 0, 2, 1, 3), B, tq, Config.InnerWidth);                                     // [B,Tq,H·D]
-        return tape.Linear(y, attention.Output.Weight, attention.Output.Bias);
+        return attention.Output.Forward(tape, y);
     }
 
     /// <summary>The attention score scale: 1 for T5, 1/√D for BART.</summary>
@@ -135,14 +135,14 @@ public sealed partial class EncoderDecoder
     /// <summary>The feed-forward network for the config's kind.</summary>
     private static Variable FeedForward(Tape tape, EncoderDecoderFeedForward ff, Variable h)
     {
-        var up = tape.Linear(h, ff.Up.Weight, ff.Up.Bias);
+        var up = ff.Up.Forward(tape, h);
         var act = ff.Kind switch
         {
             FeedForwardKind.Relu => tape.Relu(up),
-            FeedForwardKind.GatedGelu => tape.Multiply(tape.Gelu(tape.Linear(h, ff.Gate!.Weight)), up),
+            FeedForwardKind.GatedGelu => tape.Multiply(tape.Gelu(ff.Gate!.Forward(tape, h)), up),
             _ => tape.GeluExact(up),
         };
-        return tape.Linear(act, ff.Down.Weight, ff.Down.Bias);
+        return ff.Down.Forward(tape, act);
     }
 
     /// <summary>T5's relative position bias <c>[H,Tq,Tk]</c> for queries at <paramref name="queryStart"/>… from the stack's shared table.</summary>
