@@ -126,6 +126,7 @@ public static class TrainCommand
         var o = run.Trainer.Options;
         Console.WriteLine($"tokenizer: {tokenizer.Kind}, {tokenizer.VocabSize:N0} ids; {tokenCount:N0} tokens (train {run.Trainer.Data.Train.Length:N0}, validation {run.Trainer.Data.Validation.Length:N0})");
         Console.WriteLine($"model: {c.Layers} layers, {c.Heads} heads, width {c.Width}, context {c.BlockSize}, {(c.Activation == MlpActivation.Gelu ? "exact GELU" : "tanh GELU")}, {run.Trainer.Model.ParameterCount():N0} parameters");
+        if (GptHuggingFace.TransformersIncompatibility(c) is { } note) Console.WriteLine($"note: {note} config.json is marked so (model_type sharplm_*); SharpLM loads it exactly.");
         Console.WriteLine($"training: {o.MaxSteps:N0} steps × {run.Trainer.TokensPerStep:N0} tokens, lr {o.LearningRate:G3} → {o.MinLearningRate:G3}, warmup {o.WarmupSteps}, {KernelThreads.Count} threads");
     }
 
