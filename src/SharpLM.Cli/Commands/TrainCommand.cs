@@ -104,6 +104,7 @@ public static class TrainCommand
                         Bias = baseConfig.Bias && !pr.GetValue(noBias),
                         Activation = mlpActivation,
                     }).Validate();
+                    CheckSaveable(config);
                     var model = new Gpt(config, pr.GetValue(seed));
                     run = TrainingRun.Start(outDir, model, tok, tokens, pr.GetValue(valFraction), options, dataPath);
                     Describe(run, tok, tokens.Length);
@@ -128,6 +129,20 @@ public static class TrainCommand
         "swiglu" => MlpActivation.SwiGlu,
         _ => throw new CliException($"--activation must be gelu_tanh (GPT-2's tanh approximation), gelu (exact) or swiglu (LLaMA's gated MLP), got '{name}'."),
     };
+
+    /// <summary>
+    /// Refuses combinations a run folder cannot describe (Hugging Face's GPT-2 and Llama layouts), before any
+    /// training time is spent: grouped-query attention or a custom MLP width on a GPT-2-style model, and a
+    /// rotary model without SwiGLU (a Llama MLP is always gated).
+    /// </summary>
+    internal static void CheckSaveable(GptConfig c)
+    {
+        bool rotary = c.Positions == PositionEncoding.Rotary;
+        if (!rotary && (c.KvHeadCount != c.Heads || c.MlpHidden != 0 || c.QkvBias))
+            throw new CliException("--kv-heads and --mlp-hidden need a LLaMA-style model (--arch llama): GPT-2's layout has no place for them.");
+        if (rotary && c.Activation != MlpActivation.SwiGlu)
+            throw new CliException($"a LLaMA-style model (rotary positions) uses the SwiGLU MLP; --activation {c.Activation} has no Llama equivalent.");
+    }
 
     /// <summary>
     /// The preset in the family <c>--arch</c> names: <c>llama</c> turns a GPT preset's shape into a LLaMA-style

@@ -39,6 +39,10 @@ public sealed class LlamaTrainCommandTests : IDisposable
         Assert.Contains("LLaMA preset", Assert.Throws<CliException>(() => TrainCommand.WithArchitecture(GptConfig.Preset("stories15M"), "gpt")).Message);
         Assert.Contains("gpt or llama", Assert.Throws<CliException>(() => TrainCommand.WithArchitecture(GptConfig.Preset("tiny"), "mamba")).Message);
         Assert.Equal(MlpActivation.SwiGlu, TrainCommand.ParseActivation("swiglu"));
+        Assert.Contains("--arch llama", Assert.Throws<CliException>(() => TrainCommand.CheckSaveable(GptConfig.Preset("tiny") with { KvHeads = 2 })).Message);
+        Assert.Contains("SwiGLU", Assert.Throws<CliException>(() => TrainCommand.CheckSaveable(GptConfig.Preset("llama-tiny") with { Activation = MlpActivation.Gelu })).Message);
+        TrainCommand.CheckSaveable(GptConfig.Preset("llama-tiny"));
+        TrainCommand.CheckSaveable(GptConfig.Preset("tiny"));
     }
 
     [Fact]
