@@ -15,6 +15,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Bench.TokenizerBench.Create());
         bench.Subcommands.Add(Bench.TrainBench.Create());
         bench.Subcommands.Add(Bench.BertTrainBench.Create());
+        bench.Subcommands.Add(Bench.BertBaselinesBench.Create());
         return bench;
     }
 }
