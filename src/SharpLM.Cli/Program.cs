@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TokenizerCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(QuantizeCommand.Create());
         foreach (var c in new[] { GenerateCommand.Create(), ChatCommand.Create(), NextCommand.Create(), AttentionCommand.Create() }) root.Subcommands.Add(c);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
