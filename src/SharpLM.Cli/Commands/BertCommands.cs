@@ -7,7 +7,8 @@ public static class BertCommands
 {
     /// <summary>
     /// Adds the BERT commands to <paramref name="root"/>: <c>data sdk-*</c> and <c>finetune classify|ner</c>
-    /// join the <c>data</c> / <c>finetune</c> parents when another family already created them.
+    /// join the <c>data</c> / <c>finetune</c> parents when another family already created them, and
+    /// <c>pretrain</c> becomes <c>pretrain bert</c> when another family already has a <c>pretrain</c>.
     /// </summary>
     public static void Register(RootCommand root)
     {
@@ -15,7 +16,9 @@ public static class BertCommands
         foreach (var c in DataCommand.Subcommands()) data.Subcommands.Add(c);
         var finetune = Parent(root, "finetune", "Fine-tune a pretrained model on a task.");
         foreach (var c in FinetuneCommand.Subcommands()) finetune.Subcommands.Add(c);
-        root.Subcommands.Add(PretrainCommand.Create());
+        // Another family's `pretrain` (T5/BART) keeps its name; BERT's then becomes `pretrain bert`.
+        if (root.Subcommands.FirstOrDefault(c => c.Name == "pretrain") is { } pretrain) pretrain.Subcommands.Add(PretrainCommand.Create("bert"));
+        else root.Subcommands.Add(PretrainCommand.Create());
         foreach (var c in BertUseCommands.Create()) root.Subcommands.Add(c);
     }
 
