@@ -108,3 +108,32 @@ public class SentencePieceTrainerTests
         Assert.Equal(Math.Log(100) - 1 / 200.0 - 1 / 120000.0, UnigramTrainer.Digamma(100), 9);
     }
 }
+
+/// <summary>
+/// The library reads the .model files we write: ours_bpe.model and ours_unigram.model were trained by
+/// `sharplm tokenizer train --kind sentencepiece|unigram --vocab-size 1000` on tinyshakespeare and
+/// then loaded by python3-sentencepiece 0.1.97 outside the project, whose encode()/decode() output is
+/// in NAME.lib.json (stress strings; tinyshakespeare paragraphs as a count and FNV-1a-64 hash).
+/// </summary>
+public class SentencePieceWriterCompatibilityTests
+{
+    [Theory]
+    [InlineData("ours_bpe")]
+    [InlineData("ours_unigram")]
+    public void TheLibraryEncodesOurModelsAsWeDo(string name)
+    {
+        var tok = SentencePieceTokenizer.Load(SentencePieceFixtures.Model(name));
+        var root = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(SentencePieceFixtures.Folder(), name + ".lib.json"))).RootElement;
+        foreach (var c in root.GetProperty("stress").EnumerateArray())
+        {
+            var text = c.GetProperty("text").GetString()!;
+            Assert.True(SentencePieceFixtures.Ids(c.GetProperty("ids")).SequenceEqual(tok.Encode(text)), SentencePieceExactnessTests.Show(text));
+            Assert.Equal(c.GetProperty("decoded").GetString(), tok.Decode(SentencePieceFixtures.Ids(c.GetProperty("ids"))));
+        }
+        if (SharedData.Directory is null) return;
+        var paragraphs = File.ReadAllText(SharedData.DataFile("tinyshakespeare.txt")!).Split("\n\n");
+        var (hash, count) = SentencePieceFixtures.Fnv(paragraphs.Select(p => tok.Encode(p)));
+        Assert.Equal(root.GetProperty("shakespeare").GetProperty("ids").GetInt64(), count);
+        Assert.Equal(root.GetProperty("shakespeare").GetProperty("fnv1a64").GetString(), hash.ToString("x16"));
+    }
+}
