@@ -29,6 +29,8 @@ internal sealed class SentencePieceVocabulary
     public readonly float MinScore = float.MaxValue, MaxScore = 1.17549435e-38f;
     /// <summary>Longest segmentable piece, in UTF-16 units.</summary>
     public readonly int MaxPieceChars;
+    /// <summary>No segmentable piece has a ▁ right after another character than ▁, so no piece crosses the point between such a character and a ▁ (text can be cut there).</summary>
+    public readonly bool CutsBeforeSpace;
     /// <summary>Every prefix of every segmentable piece → the piece's id when the prefix is itself one, else -1 (a trie in a hash map).</summary>
     public readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Prefixes;
 
@@ -80,6 +82,11 @@ internal sealed class SentencePieceVocabulary
             for (int k = 1; k < piece.Length; k++) prefixes.TryAdd(piece[..k], -1);
         }
         Prefixes = prefixes.GetAlternateLookup<ReadOnlySpan<char>>();
+        CutsBeforeSpace = Segmentable.Keys.All(p =>
+        {
+            for (int k = 1; k < p.Length; k++) if (p[k] == '\u2581' && p[k - 1] != '\u2581') return false;
+            return true;
+        });
     }
 
     /// <summary>The id of <paramref name="piece"/>, or the unknown id (SentencePiece's PieceToId).</summary>
