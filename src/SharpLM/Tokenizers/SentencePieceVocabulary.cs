@@ -23,6 +23,8 @@ internal sealed class SentencePieceVocabulary
     public readonly int[] ByteIds = Enumerable.Repeat(-1, 256).ToArray();
     /// <summary>The user-defined symbols (kept whole by normalizer and segmenter).</summary>
     public readonly List<string> UserDefined = [];
+    /// <summary>The user-defined symbols by first character, longest first.</summary>
+    public readonly Dictionary<char, string[]> UserDefinedByFirstChar;
     /// <summary>Id of the unknown piece.</summary>
     public readonly int UnkId = -1;
     /// <summary>Smallest and largest score among normal pieces (SentencePiece starts them at FLT_MAX and FLT_MIN).</summary>
@@ -75,6 +77,7 @@ internal sealed class SentencePieceVocabulary
         }
         if (UnkId < 0) throw new ArgumentException("the vocabulary has no unknown piece (type Unknown)", nameof(types));
         SegmentableSpan = Segmentable.GetAlternateLookup<ReadOnlySpan<char>>();
+        UserDefinedByFirstChar = UserDefined.GroupBy(u => u[0]).ToDictionary(g => g.Key, g => g.OrderByDescending(u => u.Length).ToArray());
         var prefixes = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (piece, id) in Segmentable)
         {
