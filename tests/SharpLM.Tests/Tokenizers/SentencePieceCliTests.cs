@@ -39,6 +39,21 @@ public sealed class SentencePieceCliTests : IDisposable
     }
 
     [Fact]
+    public void NormalizerFromAModelTrainsWithItsCharacterMap()
+    {
+        var corpus = Path.Combine(_dir, "nfkc.txt");
+        File.WriteAllText(corpus, string.Concat(Enumerable.Range(0, 120).Select(i => $"ＦＵＬＬ width ﬁ and ① text, plain   text {(char)('a' + i % 26)}{(char)('a' + i * 7 % 26)} more words\n")));
+        var json = Path.Combine(_dir, "nfkc.json");
+        Assert.Equal(0, Run("tokenizer", "train", "--data", corpus, "--kind", "unigram", "--vocab-size", "40", "--out", json,
+            "--normalizer-from", SentencePieceFixtures.Model("unigram_bf")));
+        var tok = Assert.IsType<SentencePieceTokenizer>(TokenizerFiles.Load(Path.ChangeExtension(json, ".model")));
+        Assert.NotEmpty(tok.Normalizer.PrecompiledCharsMap);
+        Assert.Equal("\u2581FULL\u2581width\u2581fi", tok.Normalize("ＦＵＬＬ width ﬁ"));
+        Assert.Equal("FULL width fi and 1 text, plain text", tok.Decode(tok.Encode("ＦＵＬＬ width ﬁ and ① text, plain   text")));
+        Assert.Throws<CliException>(() => Run("tokenizer", "train", "--data", corpus, "--kind", "unigram", "--out", json, "--normalizer-from", Path.Combine(_dir, "missing.model")));
+    }
+
+    [Fact]
     public void BadCoverageOrTooLargeVocabularyIsACliError()
     {
         var corpus = Path.Combine(_dir, "c.txt");
