@@ -18,6 +18,19 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(QuickstartCommand.Create());
+        // Encoder-decoders (T5/BART): pretraining, fine-tuning, generation and their data.
+        // (finetune/data parents: merge with the bert branch's commands of the same names.)
+        root.Subcommands.Add(Commands.Seq2Seq.PretrainCommand.Create());
+        root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqCommand.Create("seq2seq"));
+        root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqCommand.Create("translate"));
+        root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.Baseline());
+        var finetune = new System.CommandLine.Command("finetune", "Fine-tune a pretrained model on a task.");
+        finetune.Subcommands.Add(Commands.Seq2Seq.FinetuneSeq2SeqCommand.Create());
+        root.Subcommands.Add(finetune);
+        var data = new System.CommandLine.Command("data", "Build training data from what the machine has installed.");
+        data.Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.Gettext());
+        data.Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.ManPages());
+        root.Subcommands.Add(data);
         return root;
     }
 
