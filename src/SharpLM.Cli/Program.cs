@@ -13,24 +13,22 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TokenizerCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(QuantizeCommand.Create());
         foreach (var c in new[] { GenerateCommand.Create(), ChatCommand.Create(), NextCommand.Create(), AttentionCommand.Create() }) root.Subcommands.Add(c);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(QuickstartCommand.Create());
-        // Encoder-decoders (T5/BART): pretraining, fine-tuning, generation and their data.
-        // (finetune/data parents: merge with the bert branch's commands of the same names.)
-        root.Subcommands.Add(Commands.Seq2Seq.PretrainCommand.Create());
+        foreach (var c in BertCommands.Create()) root.Subcommands.Add(c);
+        // Encoder-decoders (T5/BART): sub-commands of the shared pretrain / finetune / data commands, plus generation.
+        Command Shared(string name) => root.Subcommands.First(c => c.Name == name);
+        Shared("pretrain").Subcommands.Add(Commands.Seq2Seq.Seq2SeqPretrainCommand.Create());
+        Shared("finetune").Subcommands.Add(Commands.Seq2Seq.FinetuneSeq2SeqCommand.Create());
+        Shared("data").Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.Gettext());
+        Shared("data").Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.ManPages());
         root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqCommand.Create("seq2seq"));
         root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqCommand.Create("translate"));
         root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.Baseline());
-        var finetune = new System.CommandLine.Command("finetune", "Fine-tune a pretrained model on a task.");
-        finetune.Subcommands.Add(Commands.Seq2Seq.FinetuneSeq2SeqCommand.Create());
-        root.Subcommands.Add(finetune);
-        var data = new System.CommandLine.Command("data", "Build training data from what the machine has installed.");
-        data.Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.Gettext());
-        data.Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.ManPages());
-        root.Subcommands.Add(data);
         return root;
     }
 

@@ -15,6 +15,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Bench.TokenizerBench.Create());
         bench.Subcommands.Add(Bench.TrainBench.Create());
         bench.Subcommands.Add(Bench.Seq2SeqDecodeBench.Create());
+        bench.Subcommands.Add(Bench.Llama2cParityBench.Create());
         return bench;
     }
 }

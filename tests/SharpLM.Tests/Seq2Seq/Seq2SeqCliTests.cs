@@ -44,7 +44,7 @@ public sealed class Seq2SeqCliTests : IDisposable
     {
         var text = Write("text.txt", string.Concat(Enumerable.Range(0, 80).Select(i => $"The program number {i} prints its files. It stops when done.\n")));
         var run = Path.Combine(_root, arch);
-        Assert.Equal(0, Invoke(["pretrain", "--arch", arch, "--preset", preset, "--data", text, "--out", run, "--block-size", "24", "--max-steps", "2", "--eval-every", "1", .. Small]));
+        Assert.Equal(0, Invoke(["pretrain", "seq2seq", "--arch", arch, "--preset", preset, "--data", text, "--out", run, "--block-size", "24", "--max-steps", "2", "--eval-every", "1", .. Small]));
         Assert.True(EncoderDecoderHuggingFace.IsEncoderDecoderFolder(run));
         var state = Checkpoint.ReadState(run);
         Assert.Equal(arch == "t5" ? "span-corruption" : "denoising", state.Objective);
@@ -52,7 +52,7 @@ public sealed class Seq2SeqCliTests : IDisposable
         // Resume to a later step: the same run continues (the options saved with it are used).
         var statePath = Path.Combine(run, TrainerState.FileName);
         File.WriteAllText(statePath, File.ReadAllText(statePath).Replace("\"max_steps\": 2", "\"max_steps\": 3"));
-        Assert.Equal(0, Invoke("pretrain", "--data", text, "--out", run, "--resume", "--threads", "1"));
+        Assert.Equal(0, Invoke("pretrain", "seq2seq", "--data", text, "--out", run, "--resume", "--threads", "1"));
         Assert.Equal(3, Checkpoint.ReadState(run).Step);
         Assert.NotEqual(before, EncoderDecoderHuggingFace.Load(run).Shared.Weight.Data.ToArray());
     }

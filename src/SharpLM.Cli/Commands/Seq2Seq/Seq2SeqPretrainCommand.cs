@@ -7,13 +7,13 @@ using SharpLM.Training;
 namespace SharpLM.Cli.Commands.Seq2Seq;
 
 /// <summary>
-/// <c>sharplm pretrain --arch t5|bart</c>: pretrains an encoder-decoder on raw text — T5 by span
+/// <c>sharplm pretrain seq2seq --arch t5|bart</c>: pretrains an encoder-decoder on raw text — T5 by span
 /// corruption, BART by text infilling + sentence permutation — with the same progress display,
 /// <c>metrics.jsonl</c>, <c>loss.svg</c>, checkpoints and <c>--resume</c> as <c>sharplm train</c>.
 /// </summary>
-public static class PretrainCommand
+public static class Seq2SeqPretrainCommand
 {
-    /// <summary>Creates the <c>pretrain</c> command.</summary>
+    /// <summary>Creates the <c>seq2seq</c> sub-command of <c>pretrain</c>.</summary>
     public static Command Create()
     {
         var arch = new Option<string>("--arch") { Description = "t5 (span corruption) or bart (text infilling + sentence permutation).", DefaultValueFactory = _ => "t5" };
@@ -34,7 +34,7 @@ public static class PretrainCommand
         var output = new Option<string?>("--out") { Description = "Run folder (e.g. runs/t5-pre)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh even if --out holds a run." };
-        var cmd = new Command("pretrain", "Pretrain a T5 (span corruption) or BART (denoising) encoder-decoder on raw text.");
+        var cmd = new Command("seq2seq", "Pretrain a T5 (span corruption) or BART (denoising) encoder-decoder on raw text.");
         foreach (var o in new Option[] { arch, data, tokenizer, preset, window, batchSize, lr, warmup, maxSteps, evalEvery, saveEvery, dropout, valFraction, seed, threads, output, resume, overwrite })
             cmd.Options.Add(o);
         cmd.SetAction(pr =>
