@@ -16,6 +16,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Bench.TrainBench.Create());
         bench.Subcommands.Add(Bench.BertTrainBench.Create());
         bench.Subcommands.Add(Bench.BertBaselinesBench.Create());
+        bench.Subcommands.Add(Bench.Seq2SeqDecodeBench.Create());
         bench.Subcommands.Add(Bench.Llama2cParityBench.Create());
         return bench;
     }
