@@ -25,6 +25,17 @@ public sealed class TextGenerator
         Tokenizer = tokenizer;
     }
 
+    /// <summary>Creates a text generator over an existing token generator (e.g. one running <see cref="QuantizedWeights"/>).</summary>
+    public TextGenerator(Generator generator, ITokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        if (tokenizer.VocabSize > generator.Config.VocabSize)
+            throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} tokens but the model only {generator.Config.VocabSize}: they do not belong together.");
+        Generator = generator;
+        Tokenizer = tokenizer;
+    }
+
     /// <summary>The token-level generator (KV cache) underneath.</summary>
     public Generator Generator { get; }
 
