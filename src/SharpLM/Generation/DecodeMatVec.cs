@@ -14,11 +14,17 @@ internal sealed unsafe class DecodeMatVec
 {
     private const int MinElementsPerChunk = 64 * 1024;
     private readonly Action<int, int> _rowGroups;
-    private float* _w, _x, _y, _bias;
+    private float* _w, _x, _y, _bias, _w2, _bias2;
     private int _n, _k;
     private bool _accumulate;
 
-    public DecodeMatVec() => _rowGroups = RowGroups;
+    private readonly Action<int, int> _swiGluGroups;
+
+    public DecodeMatVec()
+    {
+        _rowGroups = RowGroups;
+        _swiGluGroups = SwiGluGroups;
+    }
 
     /// <summary>How many calls were split across threads (each costs the worker pool's own bookkeeping; tests use it).</summary>
     public long ParallelDispatches { get; set; }
@@ -32,6 +38,35 @@ internal sealed unsafe class DecodeMatVec
         if (KernelThreads.ChunkCount(groups, minGroups) > 1) ParallelDispatches++;
         KernelThreads.For(groups, _rowGroups, minGroups);
         _w = _x = _y = _bias = null;
+    }
+
+    /// <summary>
+    /// SwiGLU's two projections and the gate in one pass: <c>y[i] = silu(Wg[i]·x + bg[i]) · (Wu[i]·x + bu[i])</c>
+    /// (biases may be null). Row i of both matrices is read by the same thread, so the gated product needs
+    /// no second pass and the gate and up projections share one parallel dispatch.
+    /// </summary>
+    public void RunSwiGlu(int n, int k, float* gate, float* up, float* x, float* gateBias, float* upBias, float* y)
+    {
+        _w = gate; _w2 = up; _x = x; _y = y; _bias = gateBias; _bias2 = upBias; _n = n; _k = k;
+        int groups = (n + 3) / 4;
+        int minGroups = Math.Max(1, MinElementsPerChunk / (8 * Math.Max(1, k)));
+        if (KernelThreads.ChunkCount(groups, minGroups) > 1) ParallelDispatches++;
+        KernelThreads.For(groups, _swiGluGroups, minGroups);
+        _w = _w2 = _x = _y = _bias = _bias2 = null;
+    }
+
+    private void SwiGluGroups(int g0, int g1)
+    {
+        int k = _k;
+        float* wg = _w, wu = _w2, x = _x, y = _y, bg = _bias, bu = _bias2;
+        int end = Math.Min(_n, g1 * 4);
+        for (int i = g0 * 4; i < end; i++)
+        {
+            float g = Dot(wg + (long)i * k, x, k), u = Dot(wu + (long)i * k, x, k);
+            if (bg is not null) g += bg[i];
+            if (bu is not null) u += bu[i];
+            y[i] = g / (1f + MathF.Exp(-g)) * u;
+        }
     }
 
     private void RowGroups(int g0, int g1)

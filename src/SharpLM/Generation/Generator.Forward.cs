@@ -55,16 +55,22 @@ public sealed unsafe partial class Generator
             }
             _attLayer = l; _attStart = p0; _attCount = n;
             _attCapture = capture; _attCaptureStride = captureStride;
-            if (KernelThreads.ChunkCount(cfg.Heads) > 1) _matVec.ParallelDispatches++;
-            KernelThreads.For(cfg.Heads, _attendHeads);
+            // Short contexts are not worth a thread hand-off per layer: at least ~32k multiply-adds per chunk.
+            int headsPerChunk = (int)Math.Max(1, 32768L / Math.Max(1L, 2L * n * (p0 + n) * cfg.HeadSize));
+            if (KernelThreads.ChunkCount(cfg.Heads, headsPerChunk) > 1) _matVec.ParallelDispatches++;
+            KernelThreads.For(cfg.Heads, _attendHeads, headsPerChunk);
             Project(b.AttentionOut, att, x, n, accumulate: true);
 
             // MLP sub-block: x += Wdown·gelu(Wup·norm2(x) + bup) + bdown, or SwiGLU's Wdown·(silu(Wgate·norm2(x)) ⊙ Wup·norm2(x)).
             InferenceNorm.Apply(b.Norm2, x, xn, n, c, mean, rstd);
-            Project(b.Up, xn, hid, n, accumulate: false);
+            if (n == 1 && cfg.Activation == Models.MlpActivation.SwiGlu)
+                _matVec.RunSwiGlu(f, c, b.Gate.Weight, b.Up.Weight, xn, b.Gate.Bias, b.Up.Bias, hid);   // decode: gate, up and silu(gate)·up in one pass
+            else
+                Project(b.Up, xn, hid, n, accumulate: false);
             switch (cfg.Activation)
             {
                 case Models.MlpActivation.SwiGlu:
+                    if (n == 1) break;
                     Project(b.Gate, xn, gate, n, accumulate: false);
                     Activations.SwiGluForward(gate, hid, hid, n * f);
                     break;

@@ -29,9 +29,13 @@ public static class GptBudget
             + (c.TiedEmbeddings ? 0 : vp * C);
     }
 
-    /// <summary>Parameters that take part in matrix products (everything except the position table): the N of 6·N.</summary>
+    /// <summary>
+    /// Parameters that take part in matrix products: the N of 6·N. Everything except the position table and,
+    /// with an untied head, the token embedding (a lookup, no product; tied, it is the head's matrix).
+    /// </summary>
     public static long MatmulParameters(GptConfig c) =>
-        Parameters(c) - (c.Positions == PositionEncoding.Learned ? (long)c.BlockSize * c.Width : 0);
+        Parameters(c) - (c.Positions == PositionEncoding.Learned ? (long)c.BlockSize * c.Width : 0)
+        - (c.TiedEmbeddings ? 0 : (long)c.PaddedVocabSize * c.Width);
 
     /// <summary>
     /// Training FLOPs per token at sequence length <paramref name="t"/>: 6·N (forward 2·N, backward

@@ -64,14 +64,16 @@ public class LlamaConfigTests
     [Fact]
     public void FlopsCountGqaAndSwiGluProjections()
     {
-        var c = GptConfig.Preset("llama-tiny");
+        var c = GptConfig.Preset("llama-tiny");   // untied: the embedding lookup is no matrix product, the head is
         int d = c.HeadSize;
-        long matmul = c.PaddedVocabSize * (long)c.Width                      // untied head (the embedding lookup is no product, but 6·N counts it as nanoGPT does)
+        long matrices = (long)c.PaddedVocabSize * c.Width
             + c.Layers * ((long)c.Width * (c.Heads + 2 * c.KvHeadCount) * d + (long)c.Heads * d * c.Width + 3L * c.Width * c.MlpWidth);
-        // 6·N over the matrices (plus the norms' few parameters, as for GPT-2) + attention 12·L·H·D·T.
-        double expected = 6.0 * GptBudget.MatmulParameters(c) + 12.0 * c.Layers * c.Heads * d * 256;
-        Assert.Equal(expected, GptBudget.TrainingFlopsPerToken(c, 256));
-        Assert.InRange(GptBudget.MatmulParameters(c) - (matmul + c.PaddedVocabSize * (long)c.Width), 0, c.Width * (2 * c.Layers + 1));
+        long norms = (long)c.Width * (2 * c.Layers + 1);
+        Assert.Equal(matrices + norms, GptBudget.MatmulParameters(c));
+        Assert.Equal(6.0 * (matrices + norms) + 12.0 * c.Layers * c.Heads * d * 256, GptBudget.TrainingFlopsPerToken(c, 256));
+        // Tied (stories): the one matrix is both the lookup and the head, counted once.
+        var s = GptConfig.Preset("stories15M");
+        Assert.Equal(GptBudget.Parameters(s), GptBudget.MatmulParameters(s));
     }
 
     [Theory]

@@ -53,17 +53,18 @@ public class LlamaForwardTests
     }
 
     [Fact]
-    public void LlamaTinyLearnsToCopyTheTokenThreeBack()
+    public void LlamaTinyLearnsToCopyTheTokenTwoBack()
     {
-        // A stream where each token repeats the one three positions earlier (10% of tokens are fresh noise):
+        // A stream where each token repeats the one two positions earlier (10% of tokens are fresh noise):
         // predicting it needs attention to a fixed relative offset, i.e. working rotary positions.
-        const int vocab = 8, t = 16, batch = 8;
+        const int vocab = 8, t = 16, batch = 8, Lag = 2;
+        const float lr = 5e-3f;
         double noise = 0.1;
         int[] Stream(int n, ulong seed)
         {
             var rng = new Rng(seed);
             var s = new int[n];
-            for (int i = 0; i < n; i++) s[i] = i < 3 || rng.NextDouble() < noise ? rng.NextInt(vocab) : s[i - 3];
+            for (int i = 0; i < n; i++) s[i] = i < Lag || rng.NextDouble() < noise ? rng.NextInt(vocab) : s[i - Lag];
             return s;
         }
         var train = Stream(40_000, 1);
@@ -80,14 +81,14 @@ public class LlamaForwardTests
             for (int s = 0; s + t + 1 <= val.Length && windows < 64; s += 61, windows++)
             {
                 var x = val.AsSpan(s, t).ToArray(); var y = val.AsSpan(s + 1, t).ToArray();
-                y.AsSpan(0, 3).Fill(-1);                 // the first targets have no copy source inside the window
+                y.AsSpan(0, Lag).Fill(-1);                 // the first targets have no copy source inside the window
                 sum += model.Loss(eval, x, y, 1, t).Data[0];
                 eval.Reset();
             }
             return (float)(sum / windows);
         }
         float before = Evaluate();
-        for (int step = 0; step < 250; step++)
+        for (int step = 0; step < 300; step++)
         {
             var x = new int[batch * t]; var y = new int[batch * t];
             for (int b = 0; b < batch; b++)
@@ -97,7 +98,7 @@ public class LlamaForwardTests
             }
             var loss = model.Loss(tape, x, y, batch, t);
             tape.Backward(loss);
-            adam.Update(step < 20 ? 2e-2f * (step + 1) / 20 : 2e-2f, releaseGradients: true);
+            adam.Update(step < 20 ? lr * (step + 1) / 20 : lr, releaseGradients: true);
             tape.Reset();
         }
         float after = Evaluate();
@@ -108,6 +109,6 @@ public class LlamaForwardTests
         // Purely positional attention ("look 3 back whatever the tokens") is learned more slowly through rotations
         // than through a learned position table (measured: 0.73 vs 0.59 after these steps); the bound leaves
         // room for that while still requiring most of the way from uniform (2.08) to the optimum (0.47).
-        Assert.True(after < optimum + 0.35, $"held-out loss {after:F3} after training should approach the copy task's optimum {optimum:F3} (uniform {Math.Log(vocab):F3})");
+                Assert.True(after < optimum + 0.35, $"held-out loss {after:F3} after training should approach the copy task's optimum {optimum:F3} (uniform {Math.Log(vocab):F3})");
     }
 }
