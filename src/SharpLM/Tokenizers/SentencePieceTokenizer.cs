@@ -115,6 +115,9 @@ public sealed class SentencePieceTokenizer : ITokenizer
     /// <summary>Padding id, or -1.</summary>
     public int PadId => _model.PadId;
 
+    /// <summary>The user-defined symbols (always kept whole), by text, with their ids.</summary>
+    public IReadOnlyDictionary<string, int> UserDefinedPieces => _vocab.UserDefined.ToDictionary(p => p, p => _vocab.Segmentable[p], StringComparer.Ordinal);
+
     /// <summary>A piece's text exactly as stored (▁ for spaces).</summary>
     public string Piece(int id) => _vocab.Pieces[CheckId(id)];
 

@@ -29,6 +29,8 @@ internal sealed class SentencePieceVocabulary
     public readonly float MinScore = float.MaxValue, MaxScore = 1.17549435e-38f;
     /// <summary>Longest segmentable piece, in UTF-16 units.</summary>
     public readonly int MaxPieceChars;
+    /// <summary>Every prefix of every segmentable piece → the piece's id when the prefix is itself one, else -1 (a trie in a hash map).</summary>
+    public readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Prefixes;
 
     /// <summary>Builds the tables; duplicate pieces, a missing or repeated unknown piece and malformed byte pieces are errors.</summary>
     public SentencePieceVocabulary(IReadOnlyList<string> pieces, IReadOnlyList<float> scores, IReadOnlyList<SentencePieceType> types)
@@ -71,6 +73,13 @@ internal sealed class SentencePieceVocabulary
         }
         if (UnkId < 0) throw new ArgumentException("the vocabulary has no unknown piece (type Unknown)", nameof(types));
         SegmentableSpan = Segmentable.GetAlternateLookup<ReadOnlySpan<char>>();
+        var prefixes = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (piece, id) in Segmentable)
+        {
+            prefixes[piece] = id;
+            for (int k = 1; k < piece.Length; k++) prefixes.TryAdd(piece[..k], -1);
+        }
+        Prefixes = prefixes.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>The id of <paramref name="piece"/>, or the unknown id (SentencePiece's PieceToId).</summary>

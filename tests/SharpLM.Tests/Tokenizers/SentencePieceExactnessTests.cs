@@ -5,7 +5,7 @@ namespace SharpLM.Tests.Tokenizers;
 /// <summary>Our SentencePiece encoder against the sentencepiece library's ids on its own models (see <see cref="SentencePieceFixtures"/>).</summary>
 public class SentencePieceExactnessTests
 {
-    public static TheoryData<string> Models => new() { "bpe_bf", "bpe_unk", "unigram_bf", "unigram_id" };
+    public static TheoryData<string> Models => new() { "bpe_bf", "bpe_unk", "unigram_bf", "unigram_id", "llama_style" };
 
     [Theory]
     [MemberData(nameof(Models))]

@@ -10,7 +10,8 @@ namespace SharpLM.Tests.Tokenizers;
 /// bpe_bf (BPE, 1500 pieces, byte_fallback, identity normalizer, spaces kept, split_digits,
 /// user-defined "&lt;sep&gt;" and "[[x]]"), bpe_unk (BPE, 600, identity, no byte fallback),
 /// unigram_bf (Unigram, 2000, nmt_nfkc, byte_fallback, user-defined "&lt;sep&gt;"), unigram_id
-/// (Unigram, 800, identity, spaces kept). Each NAME.ref.json holds the library's encode() ids and
+/// (Unigram, 800, identity, spaces kept), llama_style (BPE, 1200, byte_fallback, identity, spaces
+/// kept, split_digits, no user symbols: Llama 2's settings). Each NAME.ref.json holds the library's encode() ids and
 /// decode() text for stress strings, ids for 400 lines of docs.txt, and for tinyshakespeare split at
 /// blank lines the id count and an FNV-1a-64 hash of every paragraph's ids (each followed by -1, as
 /// little-endian int32). llama2.ref.json is the same for Llama 2's tokenizer.model (not committed).

@@ -118,7 +118,7 @@ public sealed class TokenizerFilesTests : IDisposable
         e = Assert.Throws<TokenizerFormatException>(() => TokenizerFiles.Load(PathOf("t.json")));
         Assert.Equal("model.vocab.\"a\"", e.Where);
 
-        File.WriteAllText(PathOf("u.json"), "{\"model\": {\"type\": \"Unigram\"}}");
+        File.WriteAllText(PathOf("u.json"), "{\"model\": {\"type\": \"CharLevel\"}}");
         e = Assert.Throws<TokenizerFormatException>(() => TokenizerFiles.Load(PathOf("u.json")));
         Assert.Equal("model.type", e.Where);
 
