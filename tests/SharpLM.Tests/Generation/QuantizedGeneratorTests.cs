@@ -107,4 +107,24 @@ public sealed class QuantizedGeneratorTests : IDisposable
         var memory = new Generator(QuantizedWeights.FromModel(model, QuantType.Q8_0)).Prefill(Prompt).ToArray();
         Assert.Equal(memory, mapped);
     }
+
+    [Fact]
+    public void Quantized_decode_allocates_nothing_per_token()
+    {
+        var (q, _, file) = Pair(GptGgufTests.Llama(width: 256), QuantType.Q4_K);
+        using (file)
+        {
+            int saved = KernelThreads.Count;
+            try
+            {
+                KernelThreads.Count = 1;
+                q.Prefill(Prompt);
+                q.Decode(4); // warm-up: buffers sized, jobs created
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 5; i++) q.Decode(10 + i);
+                Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            finally { KernelThreads.Count = saved; }
+        }
+    }
 }
