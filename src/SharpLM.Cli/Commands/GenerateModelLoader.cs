@@ -46,7 +46,11 @@ internal static class GenerateModelLoader
             {
                 var tokenizer = GgufTokenizer.Read(file);
                 var weights = Generation.QuantizedWeights.FromGguf(file, MaxGgufContext);
-                return (new TextGenerator(new Generation.Generator(weights), tokenizer), tokenizer);
+                var text = new TextGenerator(new Generation.Generator(weights), tokenizer)
+                {
+                    BeginOfSequenceId = GgufTokenizer.BeginOfSequence(file), EndOfSequenceId = GgufTokenizer.EndOfSequence(file),
+                };
+                return (text, tokenizer);
             }
             catch { file.Dispose(); throw; }
         }

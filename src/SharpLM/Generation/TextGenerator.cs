@@ -36,6 +36,12 @@ public sealed class TextGenerator
         Tokenizer = tokenizer;
     }
 
+    /// <summary>A beginning-of-sequence id put before the first prompt of a conversation (Llama's &lt;s&gt;; GGUF's add_bos_token), or null.</summary>
+    public int? BeginOfSequenceId { get; set; }
+
+    /// <summary>The end-of-sequence id that stops generation when the options name none (GGUF's eos_token_id); null falls back to &lt;|endoftext|&gt;.</summary>
+    public int? EndOfSequenceId { get; set; }
+
     /// <summary>The token-level generator (KV cache) underneath.</summary>
     public Generator Generator { get; }
 
@@ -71,6 +77,7 @@ public sealed class TextGenerator
         options = (options ?? new GenerationOptions()).Validate();
         var ids = new List<int>();
         if (_pending is int p) ids.Add(p);
+        else if (Generator.Position == 0 && BeginOfSequenceId is int bos) ids.Add(bos);
         ids.AddRange(Tokenizer.Encode(text ?? ""));
         if (ids.Count == 0 && Generator.Position == 0)
         {
@@ -95,7 +102,7 @@ public sealed class TextGenerator
     }
 
     private int? StopTokenOf(GenerationOptions o) =>
-        o.IgnoreStopToken ? null : o.StopToken ?? (Tokenizer.SpecialTokens.TryGetValue("<|endoftext|>", out int eot) ? eot : null);
+        o.IgnoreStopToken ? null : o.StopToken ?? EndOfSequenceId ?? (Tokenizer.SpecialTokens.TryGetValue("<|endoftext|>", out int eot) ? eot : null);
 
     private IEnumerable<string> Run(int[] promptIds, GenerationOptions options, CancellationToken cancellation)
     {
