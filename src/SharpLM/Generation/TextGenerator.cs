@@ -25,6 +25,23 @@ public sealed class TextGenerator
         Tokenizer = tokenizer;
     }
 
+    /// <summary>Creates a text generator over an existing token generator (e.g. one running <see cref="QuantizedWeights"/>).</summary>
+    public TextGenerator(Generator generator, ITokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        if (tokenizer.VocabSize > generator.Config.VocabSize)
+            throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} tokens but the model only {generator.Config.VocabSize}: they do not belong together.");
+        Generator = generator;
+        Tokenizer = tokenizer;
+    }
+
+    /// <summary>A beginning-of-sequence id put before the first prompt of a conversation (Llama's &lt;s&gt;; GGUF's add_bos_token), or null.</summary>
+    public int? BeginOfSequenceId { get; set; }
+
+    /// <summary>The end-of-sequence id that stops generation when the options name none (GGUF's eos_token_id); null falls back to &lt;|endoftext|&gt;.</summary>
+    public int? EndOfSequenceId { get; set; }
+
     /// <summary>The token-level generator (KV cache) underneath.</summary>
     public Generator Generator { get; }
 
@@ -60,6 +77,7 @@ public sealed class TextGenerator
         options = (options ?? new GenerationOptions()).Validate();
         var ids = new List<int>();
         if (_pending is int p) ids.Add(p);
+        else if (Generator.Position == 0 && BeginOfSequenceId is int bos) ids.Add(bos);
         ids.AddRange(Tokenizer.Encode(text ?? ""));
         if (ids.Count == 0 && Generator.Position == 0)
         {
@@ -84,7 +102,7 @@ public sealed class TextGenerator
     }
 
     private int? StopTokenOf(GenerationOptions o) =>
-        o.IgnoreStopToken ? null : o.StopToken ?? (Tokenizer.SpecialTokens.TryGetValue("<|endoftext|>", out int eot) ? eot : null);
+        o.IgnoreStopToken ? null : o.StopToken ?? EndOfSequenceId ?? (Tokenizer.SpecialTokens.TryGetValue("<|endoftext|>", out int eot) ? eot : null);
 
     private IEnumerable<string> Run(int[] promptIds, GenerationOptions options, CancellationToken cancellation)
     {
