@@ -119,7 +119,7 @@ public static class QuickstartCommand
         var prompts = dataPath is null ? DocPrompts : PromptsFrom(text);
         Console.WriteLine();
         Console.WriteLine("samples (temperature 0.8, top-k 40, 48 tokens each; the prompt is marked >):");
-        var generator = new TextGenerator(run.Trainer.Model, tokenizer);
+        var generator = new TextGenerator((Gpt)run.Trainer.Model, tokenizer);
         for (int i = 0; i < prompts.Length; i++)
         {
             var sample = generator.Generate(prompts[i], new GenerationOptions

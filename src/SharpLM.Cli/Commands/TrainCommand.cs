@@ -161,12 +161,12 @@ public static class TrainCommand
     /// <summary>Prints the run's model, data and budget before training starts.</summary>
     internal static void Describe(TrainingRun run, ITokenizer tokenizer, int tokenCount)
     {
-        var c = run.Trainer.Model.Config;
         var o = run.Trainer.Options;
-        Console.WriteLine($"tokenizer: {tokenizer.Kind}, {tokenizer.VocabSize:N0} ids; {tokenCount:N0} tokens (train {run.Trainer.Data.Train.Length:N0}, validation {run.Trainer.Data.Validation.Length:N0})");
-        string mlp = c.Activation switch { MlpActivation.Gelu => "exact GELU", MlpActivation.SwiGlu => $"SwiGLU {c.MlpWidth}", _ => "tanh GELU" };
-        string family = c.IsLlamaStyle ? $"LLaMA-style (rotary θ {c.RopeTheta:G}, {c.KvHeadCount} key/value heads), " : "";
-        Console.WriteLine($"model: {family}{c.Layers} layers, {c.Heads} heads, width {c.Width}, context {c.BlockSize}, {mlp}, {run.Trainer.Model.ParameterCount():N0} parameters");
+        if (run.Trainer.Objective is CausalLmObjective lm)
+            Console.WriteLine($"tokenizer: {tokenizer.Kind}, {tokenizer.VocabSize:N0} ids; {tokenCount:N0} tokens (train {lm.Data.Train.Length:N0}, validation {lm.Data.Validation.Length:N0})");
+        else
+            Console.WriteLine($"tokenizer: {tokenizer.Kind}, {tokenizer.VocabSize:N0} ids; {tokenCount:N0} tokens");
+        Console.WriteLine($"model: {run.Trainer.Model.Describe()}");
         Console.WriteLine($"training: {o.MaxSteps:N0} steps × {run.Trainer.TokensPerStep:N0} tokens, lr {o.LearningRate:G3} → {o.MinLearningRate:G3}, warmup {o.WarmupSteps}, {KernelThreads.Count} threads");
     }
 

@@ -41,7 +41,7 @@ public static class TrainProgressDisplay
                         return run.Run(cts.Token, r =>
                         {
                             if (r.ValLoss is { } val)
-                                AnsiConsole.MarkupLine(Markup.Escape(EvalLine(r.Step, val, r.ElapsedSeconds)));
+                                AnsiConsole.MarkupLine(Markup.Escape(EvalLine(r.Step, val, r.ElapsedSeconds) + MetricsText(r)));
                             if (r.TrainLoss is { } loss)
                             {
                                 task.Value = r.Step;
@@ -56,7 +56,7 @@ public static class TrainProgressDisplay
                 int every = Math.Max(1, options.MaxSteps / 50);
                 outcome = run.Run(cts.Token, r =>
                 {
-                    if (r.ValLoss is { } val) Console.WriteLine(EvalLine(r.Step, val, r.ElapsedSeconds));
+                    if (r.ValLoss is { } val) Console.WriteLine(EvalLine(r.Step, val, r.ElapsedSeconds) + MetricsText(r));
                     else if (r.TrainLoss is not null && (r.Step % every == 0 || r.Step == 1)) Console.WriteLine(StepLine(r, options.MaxSteps));
                 });
             }
@@ -79,6 +79,10 @@ public static class TrainProgressDisplay
         $"step {r.Step}/{maxSteps} loss {r.TrainLoss:F3} lr {r.LearningRate:0.0e+0} {Thousands(r.TokensPerSecond ?? 0)} tok/s");
 
     private static string Thousands(double x) => x >= 10_000 ? $"{x / 1000:F0}k" : x >= 1000 ? $"{x / 1000:F1}k" : $"{x:F0}";
+
+    /// <summary>An evaluation's task metrics (e.g. "  mlm_accuracy 0.412"), empty when it has none.</summary>
+    public static string MetricsText(MetricsRecord r) => r.ValMetrics is not { Count: > 0 } m ? "" :
+        string.Concat(m.Select(kv => string.Create(CultureInfo.InvariantCulture, $"  {kv.Key} {kv.Value:F4}")));
 
     /// <summary>One evaluation's summary.</summary>
     public static string EvalLine(int step, double val, double elapsed) => string.Create(CultureInfo.InvariantCulture,

@@ -49,6 +49,10 @@ public unsafe struct AttentionHead
     public int Group;
     /// <summary>Elements between consecutive query heads of a group in Q, O, DQ and DO (usually D).</summary>
     public int QueryHeadStride;
+    /// <summary>Optional additive score bias [Tq,Tk] (row stride Tk) added after scaling, e.g. T5's relative position bias; null for none.</summary>
+    public float* ScoreBias;
+    /// <summary>Gradient of <see cref="ScoreBias"/> [Tq,Tk] (∂loss/∂score, before scaling); added to; null when not wanted.</summary>
+    public float* DScoreBias;
 }
 
 /// <summary>
@@ -69,6 +73,7 @@ public static unsafe class AttentionKernel
     public static void Forward(in AttentionHead h)
     {
         if (h.Group <= 1) { ForwardOne(h); return; }
+        if (h.ScoreBias is not null) throw new NotSupportedException("attention: a score bias is per head; grouped-query heads with a score bias are not supported.");
         var one = h;
         for (int g = 0; g < h.Group; g++)
         {
@@ -99,6 +104,7 @@ public static unsafe class AttentionKernel
     public static void Backward(in AttentionHead h, float* scratch)
     {
         if (h.Group <= 1) { BackwardOne(h, scratch); return; }
+        if (h.ScoreBias is not null) throw new NotSupportedException("attention: a score bias is per head; grouped-query heads with a score bias are not supported.");
         var one = h;
         for (int g = 0; g < h.Group; g++)
         {
@@ -127,6 +133,11 @@ public static unsafe class AttentionKernel
                 float dot = TensorPrimitives.Dot(p, dsLive);
                 TensorPrimitives.Subtract(dsLive, dot, dsLive);
                 TensorPrimitives.Multiply(dsLive, p, dsLive);
+                if (h.DScoreBias is not null)
+                {
+                    var db = new Span<float>(h.DScoreBias + (long)i * h.Tk, lim);
+                    TensorPrimitives.Add(db, dsLive, db);
+                }
                 TensorPrimitives.Multiply(dsLive, h.Scale, dsLive);
                 ds[lim..].Clear();
             }
@@ -155,9 +166,16 @@ public static unsafe class AttentionKernel
         }
         if (lim == 0) return;
         var live = new Span<float>(row, lim);
+        float scale = h.Scale;
+        if (h.ScoreBias is not null)
+        {
+            // Scores become scale·q·k + bias; the softmax below then runs unscaled.
+            TensorPrimitives.MultiplyAdd(live, scale, new ReadOnlySpan<float>(h.ScoreBias + (long)i * h.Tk, lim), live);
+            scale = 1f;
+        }
         float max = TensorPrimitives.Max(live);
         if (float.IsNegativeInfinity(max)) { live.Clear(); return; }
-        float sum = Softmax.ExpShifted(row, row, lim, max, h.Scale);
+        float sum = Softmax.ExpShifted(row, row, lim, max, scale);
         TensorPrimitives.Multiply(live, 1f / sum, live);
     }
 }

@@ -32,4 +32,11 @@ public sealed class Linear : Module
 
     /// <summary>The bias b, <c>[out]</c>, or null for a layer without bias.</summary>
     public Variable? Bias { get; }
+
+    /// <summary>
+    /// Applies the layer on the tape: <c>x [..., in]</c> → <c>x·Wᵀ + b [..., out]</c>. Models call
+    /// linear layers through this one door, so that what wraps a layer (a LoRA adapter) applies
+    /// to every family at once.
+    /// </summary>
+    public Variable Forward(Tape tape, Variable x) => tape.Linear(x, Weight, Bias);
 }

@@ -7,11 +7,11 @@ using SharpLM.Tokenizers;
 namespace SharpLM.Training;
 
 /// <summary>
-/// A training checkpoint in a run folder: the model in Hugging Face GPT-2 layout
+/// A training checkpoint in a run folder: the model in its family's Hugging Face layout
 /// (<c>model.safetensors</c> + <c>config.json</c>), the tokenizer (<c>tokenizer.json</c>), the
 /// AdamW moments (<c>optimizer.safetensors</c>) and the step/RNG state
 /// (<c>trainer_state.json</c>, written last so it marks a complete checkpoint). Every file
-/// is written to a temporary name and renamed.
+/// is written into a staging folder and the set is moved into place together (<see cref="FileSetCommit"/>).
 /// </summary>
 public static class Checkpoint
 {
@@ -22,30 +22,39 @@ public static class Checkpoint
     public const string TokenizerFile = "tokenizer.json";
 
     /// <summary>Writes everything needed to resume <paramref name="trainer"/> into <paramref name="directory"/>.</summary>
-    public static void Save(string directory, Trainer trainer, ITokenizer tokenizer, TrainerState state)
-    {
-        Directory.CreateDirectory(directory);
-        var adam = trainer.Optimizer;
-        var moments = new List<(string, Tensor)>();
-        for (int i = 0; i < adam.Names.Length; i++)
+    public static void Save(string directory, Trainer trainer, ITokenizer tokenizer, TrainerState state) =>
+        // All files of a checkpoint are replaced together: a crash leaves the previous complete set.
+        FileSetCommit.Write(directory, stage =>
         {
-            moments.Add(("exp_avg." + adam.Names[i], adam.M[i]));
-            moments.Add(("exp_avg_sq." + adam.Names[i], adam.V[i]));
-        }
-        Safetensors.Write(Path.Combine(directory, OptimizerFile), moments, new Dictionary<string, string>
-        {
-            ["step"] = state.Step.ToString(CultureInfo.InvariantCulture),
-            ["adam_step"] = adam.Step.ToString(CultureInfo.InvariantCulture),
+            var adam = trainer.Optimizer;
+            var moments = new List<(string, Tensor)>();
+            for (int i = 0; i < adam.Names.Length; i++)
+            {
+                moments.Add(("exp_avg." + adam.Names[i], adam.M[i]));
+                moments.Add(("exp_avg_sq." + adam.Names[i], adam.V[i]));
+            }
+            Safetensors.Write(Path.Combine(stage, OptimizerFile), moments, new Dictionary<string, string>
+            {
+                ["step"] = state.Step.ToString(CultureInfo.InvariantCulture),
+                ["adam_step"] = adam.Step.ToString(CultureInfo.InvariantCulture),
+            });
+            trainer.Model.Save(stage);
+            TokenizerFiles.Save(tokenizer, Path.Combine(stage, TokenizerFile));
+            state.Write(Path.Combine(stage, TrainerState.FileName));
         });
-        GptHuggingFace.Save(trainer.Model, directory);
-        TokenizerFiles.Save(tokenizer, Path.Combine(directory, TokenizerFile));
-        state.Write(Path.Combine(directory, TrainerState.FileName));
-    }
 
     /// <summary>The trainer state of a run folder (throws naming the file when it is missing or corrupt).</summary>
-    public static TrainerState ReadState(string directory) => TrainerState.Read(Path.Combine(directory, TrainerState.FileName));
+    public static TrainerState ReadState(string directory)
+    {
+        // Finish (or discard) a checkpoint whose writing was interrupted, e.g. by kill -9.
+        FileSetCommit.Recover(directory);
+        var path = Path.Combine(directory, TrainerState.FileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{directory}: there is no complete checkpoint to resume from (no {TrainerState.FileName}; the run stopped before its first save, or this is not a run folder). Start it again with --overwrite.", path);
+        return TrainerState.Read(path);
+    }
 
-    /// <summary>Loads the model of a run folder (throws naming the file when it is missing or corrupt).</summary>
+    /// <summary>Loads the decoder of a run folder (throws naming the file when it is missing or corrupt).</summary>
     public static Gpt LoadModel(string directory) => GptHuggingFace.Load(directory);
 
     /// <summary>Loads the tokenizer of a run folder.</summary>

@@ -17,6 +17,9 @@ public sealed record MetricsRecord
     /// <summary>Mean validation loss, on evaluation steps only.</summary>
     public double? ValLoss { get; init; }
 
+    /// <summary>The evaluation's task metrics on evaluation steps (e.g. <c>mlm_accuracy</c>), logged as <c>val_NAME</c>.</summary>
+    public IReadOnlyDictionary<string, double>? ValMetrics { get; init; }
+
     /// <summary>Learning rate used by this step.</summary>
     public double? LearningRate { get; init; }
 
@@ -77,6 +80,8 @@ public sealed class MetricsLog
             w.WriteNumber("step", r.Step);
             if (r.TrainLoss is { } tl) WriteFinite(w, "train_loss", tl);
             if (r.ValLoss is { } vl) WriteFinite(w, "val_loss", vl);
+            if (r.ValMetrics is { } vm)
+                foreach (var (name, value) in vm) WriteFinite(w, "val_" + name, value);
             if (r.LearningRate is { } lr) w.WriteNumber("lr", lr);
             if (r.GradNorm is { } gn) WriteFinite(w, "grad_norm", gn);
             if (r.TokensPerSecond is { } tps) w.WriteNumber("tokens_per_s", Math.Round(tps, 1));
@@ -107,10 +112,14 @@ public sealed class MetricsLog
             using var doc = JsonDocument.Parse(line);
             var o = doc.RootElement;
             double? Opt(string k) => o.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+            Dictionary<string, double>? metrics = null;
+            foreach (var p in o.EnumerateObject())
+                if (p.Name.StartsWith("val_", StringComparison.Ordinal) && p.Name != "val_loss" && p.Value.ValueKind == JsonValueKind.Number)
+                    (metrics ??= [])[p.Name[4..]] = p.Value.GetDouble();
             return new MetricsRecord
             {
                 Step = o.GetProperty("step").GetInt32(),
-                TrainLoss = Opt("train_loss"), ValLoss = Opt("val_loss"), LearningRate = Opt("lr"),
+                TrainLoss = Opt("train_loss"), ValLoss = Opt("val_loss"), ValMetrics = metrics, LearningRate = Opt("lr"),
                 GradNorm = Opt("grad_norm"), TokensPerSecond = Opt("tokens_per_s"), Gflops = Opt("gflops"),
                 ElapsedSeconds = Opt("elapsed_s") ?? 0,
             };

@@ -23,11 +23,20 @@ public sealed class TokenDataset
             throw new ArgumentException($"{source}: the training part has {trainCount} tokens, fewer than one block of {blockSize} + 1; use more data or a smaller --block-size.");
         if (valFraction > 0 && valCount < blockSize + 1)
             throw new ArgumentException($"{source}: the validation part (last {valFraction:P0}) has {valCount} tokens, fewer than one block of {blockSize} + 1; use more data, a larger --val-fraction or a smaller --block-size.");
+        All = tokens;
         Train = tokens.AsMemory(0, trainCount);
         Validation = tokens.AsMemory(trainCount, valCount);
         BlockSize = blockSize;
         Source = source;
     }
+
+    /// <summary>The whole stream: training then validation tokens.</summary>
+    public ReadOnlyMemory<int> All { get; }
+
+    /// <summary>Fingerprint of the whole stream (<see cref="TrainerState.HashTokens"/>), computed once.</summary>
+    public ulong Hash => _hash ??= TrainerState.HashTokens(All.Span);
+
+    private ulong? _hash;
 
     /// <summary>The training tokens (the first part of the stream).</summary>
     public ReadOnlyMemory<int> Train { get; }

@@ -42,6 +42,9 @@ public sealed record TrainerState
     /// <summary>Where the data came from (informational).</summary>
     public string DataSource { get; init; } = "";
 
+    /// <summary>The training objective's name (<see cref="ITrainingObjective.Name"/>): "causal-lm", "mlm-nsp", …</summary>
+    public string Objective { get; init; } = "causal-lm";
+
     /// <summary>FNV-1a hash of a token stream (deterministic, order-sensitive).</summary>
     public static ulong HashTokens(ReadOnlySpan<int> tokens)
     {
@@ -58,6 +61,7 @@ public sealed record TrainerState
         {
             ["format"] = "sharplm-trainer-state-1",
             ["step"] = Step,
+            ["objective"] = Objective,
             ["batch_rng"] = Hex(BatchRng),
             ["dropout_rng"] = Hex(DropoutRng),
             ["elapsed_s"] = ElapsedSeconds,
@@ -110,6 +114,7 @@ public sealed record TrainerState
                 DataHash = ulong.Parse(Get<string>(data, "hash", path), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
                 ValFraction = Get<double>(data, "val_fraction", path),
                 DataSource = (string?)data["source"] ?? "",
+                Objective = (string?)obj["objective"] ?? "causal-lm",
             };
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException or OverflowException)

@@ -21,7 +21,7 @@ public class TrainedModelTests
         var config = new GptConfig { VocabSize = 8, BlockSize = 32, Layers = 2, Heads = 2, Width = 32, VocabMultiple = 16 };
         var trainer = new Trainer(new Gpt(config, seed: 13), data, options);
         for (int i = 0; i < options.MaxSteps; i++) trainer.TrainStep();
-        return (trainer.Model, corpus);
+        return ((Gpt)trainer.Model, corpus);
     });
 
     [Fact]

@@ -92,7 +92,7 @@ public sealed class CheckpointResumeTests : IDisposable
             Assert.Equal(a.Optimizer.V[i].ToArray(), b.Optimizer.V[i].ToArray());
         }
         Assert.Equal(tok.Encode("abcabc"), resumed.Tokenizer.Encode("abcabc"));
-        Assert.Equal(a.Model.Config, b.Model.Config);
+        Assert.Equal(((Gpt)a.Model).Config, ((Gpt)b.Model).Config);
     }
 
     [Fact]
@@ -127,5 +127,36 @@ public sealed class CheckpointResumeTests : IDisposable
         var e4 = Assert.Throws<ArgumentException>(() => TrainingRun.Resume(dir, _ => (tokens[..^7], "other")));
         Assert.Contains("not the data", e4.Message);
         TrainingRun.Resume(dir, _ => (tokens, "markov")); // intact again: loads
+    }
+
+    [Fact]
+    public void ResumeRefusesARunTrainedWithAnotherObjective()
+    {
+        var (tok, tokens) = Corpus();
+        string dir = Path.Combine(_root, "objective");
+        TrainingRun.Start(dir, NewModel(tok.VocabSize), tok, tokens, 0.1, Options with { MaxSteps = 1 }, "markov").Run();
+        string state = Path.Combine(dir, TrainerState.FileName);
+        var json = File.ReadAllText(state);
+        Assert.Contains("\"objective\": \"causal-lm\"", json);
+        File.WriteAllText(state, json.Replace("\"causal-lm\"", "\"mlm-nsp\""));
+        var e = Assert.Throws<ArgumentException>(() => TrainingRun.Resume(dir, _ => (tokens, "markov")));
+        Assert.Contains("mlm-nsp", e.Message);
+    }
+
+    [Fact]
+    public void EvaluationMetricsAreLoggedAndReadBack()
+    {
+        string path = Path.Combine(_root, "metrics.jsonl");
+        Directory.CreateDirectory(_root);
+        var log = new MetricsLog(path);
+        log.Reset();
+        log.Append(new MetricsRecord { Step = 3, ValLoss = 1.5, ValMetrics = new Dictionary<string, double> { ["mlm_accuracy"] = 0.25, ["nsp_accuracy"] = 0.75 } });
+        var line = File.ReadAllText(path);
+        Assert.Contains("\"val_mlm_accuracy\":0.25", line);
+        var back = Assert.Single(log.ReadAll());
+        Assert.Equal(1.5, back.ValLoss);
+        Assert.Equal(0.25, back.ValMetrics!["mlm_accuracy"]);
+        Assert.Equal(0.75, back.ValMetrics["nsp_accuracy"]);
+        Assert.Equal(2, back.ValMetrics.Count);
     }
 }

@@ -25,13 +25,13 @@ public class TrainerLearningTests
         var data = new TokenDataset(tokens, 0.1, options.BlockSize);
         var trainer = new Trainer(new Gpt(TinyConfig(corpus.Symbols), seed: 5), data, options);
 
-        float before = trainer.EvaluateValidation();
+        float before = trainer.EvaluateValidation().Loss;
         for (int i = 0; i < options.MaxSteps; i++) trainer.TrainStep();
-        float after = trainer.EvaluateValidation();
+        float after = trainer.EvaluateValidation().Loss;
 
         // The loss a perfect model (the chain itself) scores on the very windows evaluated.
         var val = data.Validation.ToArray();
-        var starts = Trainer.EvaluationWindowStarts(val.Length, options.BlockSize, options.EvalBatches * options.BatchSize);
+        var starts = CausalLmObjective.EvaluationWindowStarts(val.Length, options.BlockSize, options.EvalBatches * options.BatchSize);
         var inputs = starts.SelectMany(s => val.AsSpan(s, options.BlockSize).ToArray()).ToArray();
         var targets = starts.SelectMany(s => val.AsSpan(s + 1, options.BlockSize).ToArray()).ToArray();
         double optimum = corpus.OracleLoss(inputs, targets);

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SharpLM.Formats;
+using SharpLM.Training;
+
+namespace SharpLM.Tests.Training;
+
+/// <summary>
+/// kill -9 at random moments of a training run (during steps and during checkpoint writes):
+/// after every kill the run folder holds either no checkpoint (and resume says so) or one
+/// complete checkpoint, and resuming from it ends in exactly the weights of a run that was
+/// never interrupted.
+/// </summary>
+public sealed class CrashConsistencyTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "sharplm-crash-" + Guid.NewGuid().ToString("N"));
+
+    public CrashConsistencyTests() => Directory.CreateDirectory(_root);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    private const int MaxSteps = 40;
+
+    private string[] TrainArgs(string data, string run, bool resume) =>
+        ["train", "--data", data, "--out", run, "--layers", "1", "--heads", "2", "--width", "32", "--block-size", "16",
+         "--batch-size", "4", "--max-steps", $"{MaxSteps}", "--warmup", "2", "--eval-every", "10", "--eval-batches", "2",
+         "--save-every", "1", "--dropout", "0.1", "--threads", "1", .. (resume ? new[] { "--resume" } : [])];
+
+    private static Process StartCli(IEnumerable<string> args)
+    {
+        string folder = Path.GetDirectoryName(typeof(SharpLM.Cli.Program).Assembly.Location)!;
+        string apphost = Path.Combine(folder, OperatingSystem.IsWindows() ? "SharpLM.Cli.exe" : "SharpLM.Cli");
+        var info = File.Exists(apphost) ? new ProcessStartInfo(apphost) : new ProcessStartInfo("dotnet") { ArgumentList = { Path.Combine(folder, "SharpLM.Cli.dll") } };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        var p = Process.Start(info)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private static int RunToEnd(IEnumerable<string> args)
+    {
+        using var p = StartCli(args);
+        Assert.True(p.WaitForExit(120_000), "the training process did not finish within 2 minutes");
+        return p.ExitCode;
+    }
+
+    // The newest step in the run's metrics.jsonl (-1 when none): how far the process has got.
+    private static int LoggedStep(string run)
+    {
+        try
+        {
+            var path = Path.Combine(run, MetricsLog.FileName);
+            if (!File.Exists(path)) return -1;
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var lines = new StreamReader(stream).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            for (int i = lines.Length - 1; i >= 0; i--)
+                try { return JsonDocument.Parse(lines[i]).RootElement.GetProperty("step").GetInt32(); }
+                catch (JsonException) { }   // a line being written
+            return -1;
+        }
+        catch (IOException) { return -1; }
+    }
+
+    [Fact]
+    public void KilledRunsResumeFromTheLastCompleteCheckpointAndEndBitIdentical()
+    {
+        var text = new Random(1);
+        string data = Path.Combine(_root, "data.txt");
+        File.WriteAllText(data, string.Join(' ', Enumerable.Range(0, 3000).Select(_ => new string(Enumerable.Range(0, text.Next(2, 8)).Select(_ => (char)('a' + text.Next(6))).ToArray()))));
+
+        string straight = Path.Combine(_root, "straight");
+        Assert.Equal(0, RunToEnd(TrainArgs(data, straight, resume: false)));
+
+        string killed = Path.Combine(_root, "killed");
+        var when = new Random(7);
+        int kills = 0, lastStep = -1;
+        for (int attempt = 0; attempt < 10; attempt++)
+        {
+            bool hasCheckpoint = File.Exists(Path.Combine(killed, TrainerState.FileName)) || Directory.Exists(Path.Combine(killed, FileSetCommit.StagingFolder));
+            using var p = StartCli(TrainArgs(data, killed, resume: hasCheckpoint));
+            // Kill while it trains, whatever the machine's speed: wait for a step newer than the
+            // last checkpoint to be logged (its checkpoint is being written next), then a random
+            // few milliseconds more; now and then kill during start-up instead.
+            int target = Math.Max(lastStep, 0) + 1 + when.Next(3);
+            var clock = Stopwatch.StartNew();
+            bool early = when.Next(5) == 0;
+            while (!p.HasExited && clock.ElapsedMilliseconds < 60_000 && (early ? clock.ElapsedMilliseconds < 150 : LoggedStep(killed) < target))
+                Thread.Sleep(2);
+            Thread.Sleep(when.Next(0, 25));
+            if (p.HasExited)
+            {
+                Assert.Equal(0, p.ExitCode);
+                break;
+            }
+            p.Kill(entireProcessTree: true);   // SIGKILL: no chance to clean up
+            p.WaitForExit();
+            kills++;
+            // After a kill: either no checkpoint yet, said clearly, or a complete one at a step ≥ the last one seen.
+            try
+            {
+                var state = Checkpoint.ReadState(killed);
+                Assert.True(state.Step >= lastStep, $"checkpoint went back from step {lastStep} to {state.Step}");
+                lastStep = state.Step;
+                var resumed = TrainingRun.Resume(killed, tok => (tok.Encode(File.ReadAllText(data)), data));
+                Assert.Equal(state.Step, resumed.Trainer.Step);
+                Assert.False(Directory.Exists(Path.Combine(killed, FileSetCommit.StagingFolder)));
+                Assert.Empty(Directory.GetFiles(killed, "*.tmp-*"));
+            }
+            catch (FileNotFoundException e)
+            {
+                Assert.Equal(-1, lastStep);   // only before the first checkpoint
+                Assert.Contains("no complete checkpoint", e.Message);
+            }
+        }
+        Assert.True(kills >= 6, $"only {kills} kills happened; the test did not exercise crashes");
+        if (!File.Exists(Path.Combine(killed, TrainerState.FileName)) || Checkpoint.ReadState(killed).Step < MaxSteps)
+            Assert.Equal(0, RunToEnd(TrainArgs(data, killed, resume: File.Exists(Path.Combine(killed, TrainerState.FileName)))));
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model.safetensors")), File.ReadAllBytes(Path.Combine(killed, "model.safetensors")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, Checkpoint.OptimizerFile)), File.ReadAllBytes(Path.Combine(killed, Checkpoint.OptimizerFile)));
+        static Dictionary<int, double> Losses(string run) => File.ReadAllLines(Path.Combine(run, MetricsLog.FileName))
+            .Select(l => JsonDocument.Parse(l).RootElement).Where(e => e.TryGetProperty("train_loss", out _))
+            .ToDictionary(e => e.GetProperty("step").GetInt32(), e => e.GetProperty("train_loss").GetDouble());
+        Assert.Equal(Losses(straight), Losses(killed));
+    }
+}
