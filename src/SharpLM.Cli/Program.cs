@@ -19,7 +19,7 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(QuickstartCommand.Create());
-        foreach (var c in BertCommands.Create()) root.Subcommands.Add(c);
+        BertCommands.Register(root);
         return root;
     }
 

@@ -167,6 +167,8 @@ public static class TrainCommand
         else
             Console.WriteLine($"tokenizer: {tokenizer.Kind}, {tokenizer.VocabSize:N0} ids; {tokenCount:N0} tokens");
         Console.WriteLine($"model: {run.Trainer.Model.Describe()}");
+        if (run.Trainer.Model is Gpt gpt && GptHuggingFace.TransformersIncompatibility(gpt.Config) is { } note)
+            Console.WriteLine($"note: {note} config.json is marked so (model_type sharplm_*); SharpLM loads it exactly.");
         Console.WriteLine($"training: {o.MaxSteps:N0} steps × {run.Trainer.TokensPerStep:N0} tokens, lr {o.LearningRate:G3} → {o.MinLearningRate:G3}, warmup {o.WarmupSteps}, {KernelThreads.Count} threads");
     }
 
