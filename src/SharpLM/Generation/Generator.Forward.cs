@@ -63,20 +63,15 @@ public sealed unsafe partial class Generator
 
             // MLP sub-block: x += Wdown·gelu(Wup·norm2(x) + bup) + bdown, or SwiGLU's Wdown·(silu(Wgate·norm2(x)) ⊙ Wup·norm2(x)).
             InferenceNorm.Apply(b.Norm2, x, xn, n, c, mean, rstd);
-            bool fusedSwiGlu = n == 1 && cfg.Activation == Models.MlpActivation.SwiGlu && b.Up.Quantized is null;
-            if (fusedSwiGlu)
-                _matVec.RunSwiGlu(f, c, b.Gate.Weight, b.Up.Weight, xn, b.Gate.Bias, b.Up.Bias, hid);   // decode: gate, up and silu(gate)·up in one pass
-            else
-                Project(b.Up, xn, hid, n, accumulate: false);
             switch (cfg.Activation)
             {
                 case Models.MlpActivation.SwiGlu:
-                    if (fusedSwiGlu) break;
-                    Project(b.Gate, xn, gate, n, accumulate: false);
+                    if (n == 1 && b.Up.Quantized is null) _matVec.RunPair(f, c, b.Gate.Weight, b.Up.Weight, xn, b.Gate.Bias, b.Up.Bias, gate, hid); // decode: gate and up in one dispatch
+                    else { Project(b.Gate, xn, gate, n, accumulate: false); Project(b.Up, xn, hid, n, accumulate: false); }
                     Activations.SwiGluForward(gate, hid, hid, n * f);
                     break;
-                case Models.MlpActivation.Gelu: GeluExact.Forward(hid, hid, n * f); break;
-                default: Activations.GeluForward(hid, hid, n * f); break;
+                case Models.MlpActivation.Gelu: Project(b.Up, xn, hid, n, accumulate: false); GeluExact.Forward(hid, hid, n * f); break;
+                default: Project(b.Up, xn, hid, n, accumulate: false); Activations.GeluForward(hid, hid, n * f); break;
             }
             Project(b.Down, hid, x, n, accumulate: true);
         }

@@ -5,6 +5,9 @@ using SharpLM.Nn;
 
 namespace SharpLM.Tests.Generation;
 
+// The allocation test sets the global kernel thread count and counts parallel dispatches: it must not run
+// beside tests that change the count (the collection runs with parallelization off).
+[Collection("KernelThreadCount")]
 public class KvCacheTests
 {
     private const float Tolerance = 1e-4f;
