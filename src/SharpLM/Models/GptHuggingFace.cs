@@ -64,10 +64,21 @@ public static partial class GptHuggingFace
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"model folder '{directory}' has no {WeightsFile} (the weights).", weightsPath);
 
         var config = FromHuggingFace(HuggingFaceGpt2Config.Read(configPath), configPath);
+        CheckWeightsCanHold(config, configPath, weightsPath);
         var model = Gpt.Uninitialized(config);
         using var file = SafetensorsFile.Open(weightsPath);
         LoadWeights(model, file);
         return model;
+    }
+
+    // Hostile-input guard: a config.json claiming a huge model must not get that model allocated
+    // unless the weights file is big enough to hold it (a lower bound on its values, at 2 bytes each).
+    private static void CheckWeightsCanHold(GptConfig config, string configPath, string weightsPath)
+    {
+        long c = config.Width, minimumValues = config.VocabSize * c + config.Layers * 2 * c * c;
+        long fileBytes = new FileInfo(weightsPath).Length;
+        if (minimumValues > fileBytes / 2)
+            throw new InvalidDataException($"model config '{configPath}' describes a model of at least {minimumValues:N0} parameters, but '{weightsPath}' is only {fileBytes:N0} bytes (config and weights do not match).");
     }
 
     /// <summary>Copies the weights of an open safetensors file into <paramref name="model"/>, checking names and shapes.</summary>

@@ -7,6 +7,7 @@ namespace SharpLM.Tokenizers;
 /// Reads and writes tiktoken rank files (e.g. <c>r50k_base.tiktoken</c>): one line per token,
 /// <c>base64(token bytes) SP rank</c>. The rank is both the token's id and its merge priority;
 /// merge rules are every split of a token into two tokens, ranked by the merged token.
+/// Bad files throw <see cref="TokenizerFormatException"/> naming the file and line (limits: <see cref="TokenizerLimits"/>).
 /// </summary>
 public static class TiktokenRankFile
 {
@@ -15,6 +16,7 @@ public static class TiktokenRankFile
     {
         var tokens = new List<byte[]?>();
         var byText = new Dictionary<string, int>(); // default comparer: fast non-randomized hashing for span lookups
+        TokenizerLimits.CheckFileSize(path);
         int lineNo = 0;
         foreach (var line in File.ReadLines(path))
         {
@@ -29,6 +31,7 @@ public static class TiktokenRankFile
             if (bytes.Length == 0) throw new TokenizerFormatException(path, $"line {lineNo}", "a token must have at least one byte");
             if (!int.TryParse(line.AsSpan(sp + 1), System.Globalization.NumberStyles.None, null, out int rank))
                 throw new TokenizerFormatException(path, $"line {lineNo}", $"rank '{line[(sp + 1)..]}' is not a non-negative integer");
+            if (rank >= TokenizerLimits.MaxVocabSize) throw new TokenizerFormatException(path, $"line {lineNo}", TokenizerLimits.IdTooLarge(rank));
             while (tokens.Count <= rank) tokens.Add(null);
             if (tokens[rank] is not null) throw new TokenizerFormatException(path, $"line {lineNo}", $"rank {rank} appears twice");
             var key = Encoding.Latin1.GetString(bytes);

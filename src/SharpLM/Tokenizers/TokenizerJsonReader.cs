@@ -1,22 +1,21 @@
 using System.Text;
 using System.Text.Json;
+using SharpLM.Formats;
 
 namespace SharpLM.Tokenizers;
 
 /// <summary>
 /// Reads Hugging Face <c>tokenizer.json</c> files: byte-level BPE (GPT-2, RoBERTa, our own),
 /// WordPiece (BERT) and our character tokenizer (WordLevel over single characters). Errors name
-/// the file and the JSON field that is missing or wrong.
+/// the file and the JSON field that is missing or wrong; every error on bad input is a
+/// <see cref="TokenizerFormatException"/> (size, depth and id limits: <see cref="JsonLimits"/>, <see cref="TokenizerLimits"/>).
 /// </summary>
 internal static class TokenizerJsonReader
 {
     /// <summary>Loads the tokenizer described by the file at <paramref name="path"/>.</summary>
     public static ITokenizer Load(string path)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true }); }
-        catch (JsonException e) { throw new TokenizerFormatException(path, $"line {e.LineNumber + 1}", $"invalid JSON: {e.Message}", e); }
-        using (doc)
+        using (var doc = JsonLimits.ParseFile(path, JsonLimits.MaxTokenizerFileBytes, (where, problem) => new TokenizerFormatException(path, where, problem), allowTrailingCommas: true))
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new TokenizerFormatException(path, "root", "expected a JSON object");
@@ -53,6 +52,7 @@ internal static class TokenizerJsonReader
             var content = Required(t, "content", JsonValueKind.String, path, where).GetString()!;
             bool special = t.TryGetProperty("special", out var s) && s.ValueKind == JsonValueKind.True;
             if (!id.TryGetInt32(out int value) || value < 0) throw new TokenizerFormatException(path, where + "id", "expected a non-negative integer");
+            if (value >= TokenizerLimits.MaxVocabSize) throw new TokenizerFormatException(path, where + "id", TokenizerLimits.IdTooLarge(value));
             if (special) specials[content] = value;
         }
         return specials;
@@ -163,7 +163,7 @@ internal static class TokenizerJsonReader
         foreach (var (text, id) in vocab)
         {
             if (specials.ContainsKey(text)) continue;
-            if (!Rune.TryGetRuneAt(text, 0, out var r) || r.Utf16SequenceLength != text.Length)
+            if (text.Length == 0 || !Rune.TryGetRuneAt(text, 0, out var r) || r.Utf16SequenceLength != text.Length)
                 throw new TokenizerFormatException(path, $"model.vocab.\"{text}\"", "a character tokenizer's entries must be single characters");
             chars[id] = text;
         }
