@@ -5,10 +5,11 @@ using SharpLM.Fuzz;
 //   list                    the harness names
 //   fuzz NAME               run under afl-fuzz (persistent mode through SharpFuzz)
 //   run NAME FILE|DIR...    replay inputs (e.g. a campaign's crashes/ and hangs/); exit 1 on any finding
+//   explain NAME FILE       run one input and print what the parser said
 //   seeds DIR               write the seed corpora, made by SharpLM itself, into DIR/NAME/
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: SharpLM.Fuzz list | fuzz NAME | run NAME FILE|DIR... | seeds DIR");
+    Console.WriteLine("usage: SharpLM.Fuzz list | fuzz NAME | run NAME FILE|DIR... | explain NAME FILE | seeds DIR");
     return 2;
 }
 switch (args[0])
@@ -31,6 +32,19 @@ switch (args[0])
             if (harness.Check(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), scratch, enforceTime: false) is { } finding)
                 throw new FuzzFindingException(finding);
         });
+        return 0;
+    }
+    case "explain" when args.Length == 3:
+    {
+        var harness = Harnesses.Find(args[1]) ?? throw new ArgumentException($"unknown harness '{args[1]}' (see 'list')");
+        var scratch = Scratch();
+        try
+        {
+            harness.Parse(harness.WriteInput(File.ReadAllBytes(args[2]), scratch));
+            Console.WriteLine("parsed");
+        }
+        catch (Exception e) { Console.WriteLine($"{e.GetType().Name}: {e.Message}"); }
+        Directory.Delete(scratch, recursive: true);
         return 0;
     }
     case "run" when args.Length >= 3:

@@ -22,7 +22,9 @@ findings=$out/$harness
 rm -rf "$findings"
 # -t 1000: an input running past one second is a hang. -m none: .NET reserves address space up
 # front, so AFL's memory limit is useless; the harness enforces its own allocation bound instead.
-AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+# DOTNET_GCHeapHardLimit (1 GB): an input that makes a parser allocate wildly gets an
+# OutOfMemoryException (a finding) instead of swapping the shared machine or meeting the OOM killer.
+DOTNET_GCHeapHardLimit=0x40000000 AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
   nice -n 19 afl-fuzz -V "$seconds" -t 1000 -m none -i "$here/seeds/$harness" -o "$findings" \
   -- dotnet "$bin/SharpLM.Fuzz.dll" fuzz "$harness" > "$out/$harness.log" 2>&1 || true
 

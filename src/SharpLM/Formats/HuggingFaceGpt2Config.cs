@@ -99,13 +99,16 @@ public sealed record HuggingFaceGpt2Config
     public static HuggingFaceGpt2Config Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"model config '{path}' does not exist.", path);
-        return Parse(Encoding.UTF8.GetString(JsonLimits.ReadFile(path, JsonLimits.MaxSmallFileBytes, (field, problem) => Bad(path, $"{field}: {problem}"))), path);
+        return Parse(JsonLimits.ParseFile(path, JsonLimits.MaxSmallFileBytes, (field, problem) => Bad(path, $"is not valid JSON at {field} ({problem})")), path);
     }
 
     /// <summary>Parses the JSON text of a GPT-2 config; <paramref name="path"/> is used in error messages.</summary>
-    public static HuggingFaceGpt2Config Parse(string json, string path)
+    public static HuggingFaceGpt2Config Parse(string json, string path) =>
+        Parse(JsonLimits.Parse(json, (field, problem) => Bad(path, $"is not valid JSON at {field} ({problem})")), path);
+
+    private static HuggingFaceGpt2Config Parse(JsonDocument document, string path)
     {
-        using (var doc = JsonLimits.Parse(json, (field, problem) => Bad(path, $"is not valid JSON at {field} ({problem})")))
+        using (var doc = document)
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad(path, "is not a JSON object");
