@@ -36,6 +36,8 @@ public static class Gpt2VocabFiles
                 throw new TokenizerFormatException(vocabPath, $"\"{s}\"", $"special token has id {vid} here but {id} in special_tokens.json");
 
         int size = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
+        int maxSpecial = specials.Count == 0 ? -1 : specials.Values.Max();
+        TokenizerLimits.CheckIdTable(vocabPath, "ids", Math.Max(size - 1, maxSpecial), vocab.Count + specials.Count);
         var tokens = new byte[]?[size];
         foreach (var (text, id) in vocab)
         {

@@ -70,6 +70,7 @@ internal static class TokenizerJsonReader
         string pattern = ReadByteLevelPattern(root, path);
         var vocab = ReadVocab(model, path);
         int size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, specials.Count == 0 ? 0 : specials.Values.Max() + 1);
+        TokenizerLimits.CheckIdTable(path, "model.vocab", size - 1, vocab.Count + specials.Count);
         var tokens = new byte[]?[size];
         foreach (var (text, id) in vocab)
         {
@@ -129,6 +130,7 @@ internal static class TokenizerJsonReader
     {
         var vocab = ReadVocab(model, path);
         int size = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
+        TokenizerLimits.CheckIdTable(path, "model.vocab", size - 1, vocab.Count);
         var pieces = new string[size];
         foreach (var (text, id) in vocab) pieces[id] = text;
         for (int id = 0; id < size; id++)
@@ -159,6 +161,7 @@ internal static class TokenizerJsonReader
             throw new TokenizerFormatException(path, "pre_tokenizer", "only WordLevel over single characters (a Split pre-tokenizer) is supported");
         var vocab = ReadVocab(model, path);
         int size = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
+        TokenizerLimits.CheckIdTable(path, "model.vocab", size - 1, vocab.Count);
         var chars = new string[size];
         foreach (var (text, id) in vocab)
         {

@@ -160,4 +160,14 @@ public sealed class HostileSizeTests : HostileInput
         var state = Write(TrainerState.FileName, deep);
         FailsFast<InvalidDataException>(() => TrainerState.Read(state), state, "depth");
     }
+
+    [Fact]
+    public void SparseIdsUnderTheCapStillCannotBuildAHugeTable()
+    {
+        // Found by AFL: a 128-byte rank file with rank 3,333,333 made a 3.3 M-slot id table (67 MB).
+        var path = Write("sparse.tiktoken", "YQ== 0\nYg== 3333333\n");
+        FailsFast<TokenizerFormatException>(() => TiktokenRankFile.Load(path), path, "only 2 tokens");
+        var json = Write("sparse.json", "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{\"[UNK]\":0,\"a\":4000000}}}");
+        FailsFast<TokenizerFormatException>(() => TokenizerFiles.Load(json), json, "only 2 tokens");
+    }
 }
