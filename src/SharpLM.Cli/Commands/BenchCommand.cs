@@ -14,6 +14,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Bench.DecodeBench.Create());
         bench.Subcommands.Add(Bench.TokenizerBench.Create());
         bench.Subcommands.Add(Bench.TrainBench.Create());
+        bench.Subcommands.Add(Bench.Llama2cParityBench.Create());
         return bench;
     }
 }

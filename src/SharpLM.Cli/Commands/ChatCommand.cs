@@ -25,7 +25,7 @@ public static class ChatCommand
             // A reply ends at a blank line unless --stop says otherwise.
             var options = shared.Read(pr, (pr.GetValue(shared.Stop) ?? []).Length == 0 ? ["\n\n"] : null);
             GenerateModelLoader.SetThreads(pr.GetValue(shared.Threads));
-            var (model, tokenizer) = GenerateModelLoader.Load(pr.GetValue(shared.Model));
+            var (model, tokenizer) = GenerateModelLoader.Load(pr.GetValue(shared.Model), pr.GetValue(shared.Tokenizer));
             var generator = new TextGenerator(model, tokenizer);
             string userPrefix = GenerateSamplingOptions.Unescape(pr.GetValue(user) ?? "");
             string replyPrefix = GenerateSamplingOptions.Unescape(pr.GetValue(reply) ?? "");

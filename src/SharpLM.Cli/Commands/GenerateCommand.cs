@@ -19,7 +19,7 @@ public static class GenerateCommand
         {
             var options = shared.Read(pr);
             GenerateModelLoader.SetThreads(pr.GetValue(shared.Threads));
-            var (model, tokenizer) = GenerateModelLoader.Load(pr.GetValue(shared.Model));
+            var (model, tokenizer) = GenerateModelLoader.Load(pr.GetValue(shared.Model), pr.GetValue(shared.Tokenizer));
             var generator = new TextGenerator(model, tokenizer);
             string text = pr.GetValue(prompt) ?? "";
             var stdout = Console.Out;

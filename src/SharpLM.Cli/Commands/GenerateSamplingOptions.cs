@@ -6,7 +6,8 @@ namespace SharpLM.Cli.Commands;
 /// <summary>The decoding options shared by <c>generate</c> and <c>chat</c> (temperature, top-k/p, min-p, penalties, stops, seed, threads).</summary>
 internal sealed class GenerateSamplingOptions
 {
-    public Option<string> Model { get; } = new("--model") { Description = "Run folder with config.json, model.safetensors and tokenizer.json (e.g. runs/shakespeare)." };
+    public Option<string> Model { get; } = new("--model") { Description = "Run folder with config.json, model.safetensors and tokenizer.json (e.g. runs/shakespeare), or a llama2.c .bin checkpoint." };
+    public Option<string?> Tokenizer { get; } = new("--tokenizer") { Description = "Tokenizer to use instead of the model's (tokenizer.json, llama2.c's tokenizer.bin, …); needed for a llama2.c .bin without tokenizer.bin beside it." };
     public Option<int> MaxTokens { get; } = new("--max-tokens") { Description = "Most new tokens to generate.", DefaultValueFactory = _ => 200 };
     public Option<float> Temperature { get; } = new("--temperature") { Description = "Sampling temperature; 0 = greedy.", DefaultValueFactory = _ => 0.8f };
     public Option<int> TopK { get; } = new("--top-k") { Description = "Keep only the k most likely tokens (0 = off).", DefaultValueFactory = _ => 0 };
@@ -22,7 +23,7 @@ internal sealed class GenerateSamplingOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Model, MaxTokens, Temperature, TopK, TopP, MinP, RepetitionPenalty, FrequencyPenalty, PresencePenalty, Stop, Seed, Threads })
+        foreach (Option o in new Option[] { Model, Tokenizer, MaxTokens, Temperature, TopK, TopP, MinP, RepetitionPenalty, FrequencyPenalty, PresencePenalty, Stop, Seed, Threads })
             command.Options.Add(o);
     }
 

@@ -6,7 +6,8 @@ namespace SharpLM.Cli.Commands;
 /// <summary>
 /// <c>sharplm info</c>: plans a run before starting it — a model's parameter count, memory
 /// for weights, gradients, AdamW state and activations, training FLOPs per token and the
-/// Chinchilla compute-optimal number of training tokens.
+/// Chinchilla compute-optimal number of training tokens, and for inference the KV cache's bytes
+/// per token (2·L·Hkv·D·4: grouped-query attention shrinks it by H/Hkv).
 /// </summary>
 public static class InfoCommand
 {
@@ -17,11 +18,13 @@ public static class InfoCommand
         var layers = new Option<int?>("--layers") { Description = "Override the number of layers." };
         var heads = new Option<int?>("--heads") { Description = "Override the number of heads." };
         var width = new Option<int?>("--width") { Description = "Override the width." };
+        var kvHeads = new Option<int?>("--kv-heads") { Description = "Override the key/value heads (grouped-query attention; 1 = multi-query)." };
+        var mlpHidden = new Option<int?>("--mlp-hidden") { Description = "Override the MLP hidden size." };
         var vocab = new Option<int?>("--vocab") { Description = "Vocabulary size (default: GPT-2's 50257)." };
         var batch = new Option<int>("--batch-size") { Description = "Batch size for the activation estimate.", DefaultValueFactory = _ => 4 };
         var block = new Option<int?>("--block-size") { Description = "Sequence length for the activation and attention estimate (default: the context length)." };
         var cmd = new Command("info", "Parameters, memory, FLOPs per token and compute-optimal tokens of a model size.");
-        foreach (var o in new Option[] { preset, layers, heads, width, vocab, batch, block }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { preset, layers, heads, width, kvHeads, mlpHidden, vocab, batch, block }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             GptConfig c;
@@ -32,6 +35,7 @@ public static class InfoCommand
                 {
                     Layers = pr.GetValue(layers) ?? p.Layers, Heads = pr.GetValue(heads) ?? p.Heads, Width = pr.GetValue(width) ?? p.Width,
                     VocabSize = pr.GetValue(vocab) ?? p.VocabSize,
+                    KvHeads = pr.GetValue(kvHeads) ?? p.KvHeads, MlpHidden = pr.GetValue(mlpHidden) ?? p.MlpHidden,
                 }).Validate();
             }
             catch (ArgumentException e) { throw new CliException(e.Message); }
@@ -50,15 +54,21 @@ public static class InfoCommand
         long n = GptBudget.Parameters(c);
         double flops = GptBudget.TrainingFlopsPerToken(c, t);
         long weights = GptBudget.WeightBytes(c), grads = GptBudget.GradientBytes(c), adam = GptBudget.OptimizerBytes(c), act = GptBudget.ActivationBytes(c, b, t);
-        yield return $"model: {c.Layers} layers, {c.Heads} heads × {c.HeadSize}, width {c.Width}, MLP {c.MlpWidth}, context {c.BlockSize}, vocab {c.VocabSize} (padded to {c.PaddedVocabSize})";
+        yield return $"model: {Family(c)}, {c.Layers} layers, {c.Heads} heads × {c.HeadSize}{(c.KvHeadCount != c.Heads ? $" ({c.KvHeadCount} key/value heads)" : "")}, width {c.Width}, MLP {c.MlpWidth}{(c.Activation == MlpActivation.SwiGlu ? " (SwiGLU)" : "")}, context {c.BlockSize}, vocab {c.VocabSize} (padded to {c.PaddedVocabSize})";
+        if (c.Positions == PositionEncoding.Rotary)
+            yield return $"positions: rotary, θ = {c.RopeTheta:G}{(c.RopeScaling is { } rs ? $", {rs.Kind.ToString().ToLowerInvariant()} scaling ×{rs.Factor:G}" : "")}; {(c.TiedEmbeddings ? "tied" : "untied")} head";
         yield return $"parameters: {n:N0} ({Human(n)}), of which in matrix products {GptBudget.MatmulParameters(c):N0}";
         yield return $"memory (fp32): weights {Mb(weights)}, gradients {Mb(grads)}, AdamW moments {Mb(adam)}, activations at B={b}, T={t} ≈ {Mb(act)} (×2 with their gradients)";
         yield return $"  training total ≈ {Mb(weights + grads + adam + 2 * act)}; inference weights only {Mb(weights)}";
-        yield return $"FLOPs per token (training, T={t}): {Flop(flops)} = 6·N {Flop(6.0 * GptBudget.MatmulParameters(c))} + attention 12·L·C·T {Flop(12.0 * c.Layers * c.Width * t)}";
+        yield return $"FLOPs per token (training, T={t}): {Flop(flops)} = 6·N {Flop(6.0 * GptBudget.MatmulParameters(c))} + attention 12·L·H·D·T {Flop(GptBudget.AttentionFlopsPerToken(c, t))}";
         yield return $"  one step of B={b}, T={t}: {Flop(flops * b * t)}";
+        long kv = GptBudget.KvCacheBytesPerToken(c);
+        yield return $"KV cache (inference, fp32): {kv:N0} bytes per token = 2·L·Hkv·D·4 ({c.Layers} layers × {c.KvHeadCount} key/value heads × {c.HeadSize}); {Mb(kv * (long)t)} at T={t}";
         long chin = GptBudget.ChinchillaTokens(c);
         yield return $"compute-optimal training (Chinchilla, 20 tokens/parameter): {chin:N0} tokens ({Human(chin)}), {Flop(flops * chin)}";
     }
+
+    private static string Family(GptConfig c) => c.IsLlamaStyle ? "LLaMA-style" : "GPT-style";
 
     private static string Flop(double f) => f switch
     {

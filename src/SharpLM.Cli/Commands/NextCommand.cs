@@ -24,19 +24,20 @@ public static class NextCommand
     /// <summary>Creates the <c>next</c> command.</summary>
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Run folder with config.json, model.safetensors and tokenizer.json." };
+        var model = new Option<string>("--model") { Description = "Run folder with config.json, model.safetensors and tokenizer.json, or a llama2.c .bin checkpoint." };
+        var tokenizerOption = new Option<string?>("--tokenizer") { Description = "Tokenizer to use instead of the model's (tokenizer.json, llama2.c's tokenizer.bin, …)." };
         var text = new Option<string>("--text") { Description = "The text whose next token to predict." };
         var top = new Option<int>("--top") { Description = "How many tokens to list.", DefaultValueFactory = _ => 10 };
         var threads = new Option<int>("--threads") { Description = "Kernel threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var cmd = new Command("next", "Print the most likely next tokens after a text, with logits and probabilities.");
-        cmd.Options.Add(model); cmd.Options.Add(text); cmd.Options.Add(top); cmd.Options.Add(threads);
+        cmd.Options.Add(model); cmd.Options.Add(tokenizerOption); cmd.Options.Add(text); cmd.Options.Add(top); cmd.Options.Add(threads);
         cmd.SetAction(pr =>
         {
             int n = pr.GetValue(top);
             if (n < 1) throw new CliException($"--top must be ≥ 1, got {n}.");
             string input = pr.GetValue(text) ?? throw new CliException("--text is required: the text whose next token to predict.");
             GenerateModelLoader.SetThreads(pr.GetValue(threads));
-            var (gpt, tokenizer) = GenerateModelLoader.Load(pr.GetValue(model));
+            var (gpt, tokenizer) = GenerateModelLoader.Load(pr.GetValue(model), pr.GetValue(tokenizerOption));
             var rows = TopTokens(gpt, tokenizer, input, n);
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine($"after {tokenizer.Encode(input).Length} tokens: {Quote(input)}");

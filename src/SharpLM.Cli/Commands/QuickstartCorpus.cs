@@ -138,7 +138,7 @@ public static partial class QuickstartCorpus
     }
 
     /// <summary><c>T:System.Collections.Generic.List`1</c> → <c>List</c>; <c>M:System.String.Split(System.Char)</c> → <c>String.Split</c>.</summary>
-    private static string ShortName(string cref)
+    internal static string ShortName(string cref)
     {
         var s = cref.Length > 2 && cref[1] == ':' ? cref[2..] : cref;
         int paren = s.IndexOf('(');

@@ -7,7 +7,7 @@ using SharpLM.Training;
 namespace SharpLM.Cli.Commands;
 
 /// <summary>
-/// <c>sharplm train</c>: trains a GPT on your text — tokenizer, model size, optimizer and
+/// <c>sharplm train</c>: trains a GPT- or LLaMA-style decoder on your text — tokenizer, model size, optimizer and
 /// schedule from the options — with a live progress display, <c>metrics.jsonl</c>,
 /// <c>loss.svg</c> and a resumable checkpoint in the run folder.
 /// </summary>
@@ -22,6 +22,10 @@ public static class TrainCommand
         var layers = new Option<int?>("--layers") { Description = "Transformer blocks (L); overrides the preset." };
         var heads = new Option<int?>("--heads") { Description = "Attention heads (H); overrides the preset." };
         var width = new Option<int?>("--width") { Description = "Model width (C); overrides the preset." };
+        var arch = new Option<string?>("--arch") { Description = "Model family: gpt (learned positions, LayerNorm, GELU) or llama (rotary positions, RMSNorm, SwiGLU, no biases, untied head); default: the preset's. --arch llama with a GPT preset keeps its shape." };
+        var kvHeads = new Option<int?>("--kv-heads") { Description = "Key/value heads for grouped-query attention (must divide --heads; 1 = multi-query; default: the preset's)." };
+        var mlpHidden = new Option<int?>("--mlp-hidden") { Description = "MLP hidden size (default: the preset's; 4·width for GPT, LLaMA's 8/3·width rounded up to 32 when --arch llama or --width changes it)." };
+        var ropeTheta = new Option<float?>("--rope-theta") { Description = "Base θ of the rotary position frequencies (LLaMA; default 10000)." };
         var blockSize = new Option<int?>("--block-size") { Description = "Context length T (default: the preset's)." };
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences per micro-batch (B).", DefaultValueFactory = _ => 12 };
         var gradAccum = new Option<int>("--grad-accum") { Description = "Micro-batches per optimizer step.", DefaultValueFactory = _ => 1 };
@@ -38,7 +42,7 @@ public static class TrainCommand
         var beta2 = new Option<float>("--beta2") { Description = "AdamW β2.", DefaultValueFactory = _ => 0.99f };
         var clip = new Option<float>("--clip") { Description = "Clip the gradient's global norm to this (0: off).", DefaultValueFactory = _ => 1f };
         var noBias = new Option<bool>("--no-bias") { Description = "No bias terms in linear layers and norms." };
-        var activation = new Option<string>("--activation") { Description = "MLP nonlinearity: gelu_tanh (GPT-2's tanh approximation) or gelu (exact, x·Φ(x), as PyTorch's nn.GELU and nanoGPT).", DefaultValueFactory = _ => "gelu_tanh" };
+        var activation = new Option<string?>("--activation") { Description = "MLP nonlinearity: gelu_tanh (GPT-2's tanh approximation), gelu (exact, x·Φ(x), as PyTorch's nn.GELU and nanoGPT) or swiglu (LLaMA's gated MLP); default: the family's." };
         var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of the data, at its end, held out for validation.", DefaultValueFactory = _ => 0.1 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialization, batches and dropout.", DefaultValueFactory = _ => 1337UL };
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -47,7 +51,7 @@ public static class TrainCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh even if --out already holds a run (its checkpoint is replaced)." };
 
         var cmd = new Command("train", "Train a GPT on your text: progress display, metrics.jsonl, loss.svg and a resumable checkpoint.");
-        foreach (var o in new Option[] { data, tokenizer, preset, layers, heads, width, blockSize, batchSize, gradAccum, lr, minLr, warmup, maxSteps,
+        foreach (var o in new Option[] { data, tokenizer, preset, arch, layers, heads, width, kvHeads, mlpHidden, ropeTheta, blockSize, batchSize, gradAccum, lr, minLr, warmup, maxSteps,
                      evalEvery, evalBatches, saveEvery, dropout, weightDecay, beta1, beta2, clip, noBias, activation, valFraction, seed, threads, output, resume, overwrite })
             cmd.Options.Add(o);
         cmd.SetAction(pr =>
@@ -69,8 +73,8 @@ public static class TrainCommand
                 {
                     if (File.Exists(Path.Combine(outDir, TrainerState.FileName)) && !pr.GetValue(overwrite))
                         throw new CliException($"{outDir} already holds a training run; continue it with --resume, start afresh with --overwrite, or choose another --out.");
-                    var baseConfig = GptConfig.Preset(pr.GetValue(preset)!);
-                    var mlpActivation = ParseActivation(pr.GetValue(activation)!);
+                    var baseConfig = WithArchitecture(GptConfig.Preset(pr.GetValue(preset)!), pr.GetValue(arch));
+                    var mlpActivation = pr.GetValue(activation) is { } act ? ParseActivation(act) : baseConfig.Activation;
                     float maxLr = pr.GetValue(lr);
                     var options = new TrainingOptions
                     {
@@ -84,15 +88,20 @@ public static class TrainCommand
                     Console.WriteLine($"data: {dataPath} ({text.Length:N0} characters)");
                     var tok = TokenizerSpec.Create(pr.GetValue(tokenizer)!, text);
                     var tokens = tok.Encode(text);
+                    int modelWidth = pr.GetValue(width) ?? baseConfig.Width;
                     var config = (baseConfig with
                     {
                         VocabSize = tok.VocabSize,
                         Layers = pr.GetValue(layers) ?? baseConfig.Layers,
                         Heads = pr.GetValue(heads) ?? baseConfig.Heads,
-                        Width = pr.GetValue(width) ?? baseConfig.Width,
+                        KvHeads = pr.GetValue(kvHeads) ?? baseConfig.KvHeads,
+                        Width = modelWidth,
+                        MlpHidden = pr.GetValue(mlpHidden) ?? (modelWidth != baseConfig.Width && baseConfig.MlpHidden != 0
+                            ? GptConfig.LlamaMlpHidden(modelWidth) : baseConfig.MlpHidden),
+                        RopeTheta = pr.GetValue(ropeTheta) ?? baseConfig.RopeTheta,
                         BlockSize = options.BlockSize,
                         Dropout = pr.GetValue(dropout),
-                        Bias = !pr.GetValue(noBias),
+                        Bias = baseConfig.Bias && !pr.GetValue(noBias),
                         Activation = mlpActivation,
                     }).Validate();
                     var model = new Gpt(config, pr.GetValue(seed));
@@ -116,7 +125,22 @@ public static class TrainCommand
     {
         "gelu_tanh" or "gelu_new" => MlpActivation.GeluTanh,
         "gelu" => MlpActivation.Gelu,
-        _ => throw new CliException($"--activation must be gelu_tanh (GPT-2's tanh approximation) or gelu (exact), got '{name}'."),
+        "swiglu" => MlpActivation.SwiGlu,
+        _ => throw new CliException($"--activation must be gelu_tanh (GPT-2's tanh approximation), gelu (exact) or swiglu (LLaMA's gated MLP), got '{name}'."),
+    };
+
+    /// <summary>
+    /// The preset in the family <c>--arch</c> names: <c>llama</c> turns a GPT preset's shape into a LLaMA-style
+    /// model (<see cref="GptConfig.AsLlama"/>); <c>gpt</c> refuses a LLaMA preset; null keeps the preset's family.
+    /// </summary>
+    internal static GptConfig WithArchitecture(GptConfig preset, string? arch) => arch?.ToLowerInvariant() switch
+    {
+        null => preset,
+        "llama" => preset.IsLlamaStyle ? preset : preset.AsLlama(),
+        "gpt" or "gpt2" => preset.IsLlamaStyle
+            ? throw new CliException("--arch gpt cannot use a LLaMA preset; pick a GPT preset (tiny, small, gpt2, …) or --arch llama.")
+            : preset,
+        _ => throw new CliException($"--arch must be gpt or llama, got '{arch}'."),
     };
 
     /// <summary>Prints the run's model, data and budget before training starts.</summary>

@@ -13,9 +13,12 @@ public static partial class Ops
     /// (per batch row: keys at or after the length are padding), <paramref name="mask"/> (bool
     /// <c>[B,Tq,Tk]</c>, true = may attend, shared by the heads); none of them = bidirectional.
     /// A query that may see no key outputs zeros. Backward as <see cref="AttentionKernel.Backward"/>.
+    /// <paramref name="scoreBias"/> (<c>[H,Tq,Tk]</c>, shared by the batch rows) is added to the scaled
+    /// scores — T5's relative position bias — and gets the gradient <c>Σ_b ∂loss/∂score</c>.
+    /// <paramref name="scale"/> replaces 1/√D when nonzero (T5 uses 1: its initialization absorbs it).
     /// </summary>
     public static unsafe Variable ScaledDotProductAttention(this Tape tape, Variable q, Variable k, Variable v,
-        bool causal = false, int[]? keyLengths = null, bool[]? mask = null)
+        bool causal = false, int[]? keyLengths = null, bool[]? mask = null, Variable? scoreBias = null, float scale = 0f)
     {
         if (q.Data.Rank != 4) throw new ArgumentException($"Attention: q must be [B,H,Tq,D], got {q.Data}.", nameof(q));
         int b = q.Data.Dim(0), h = q.Data.Dim(1), tq = q.Data.Dim(2), d = q.Data.Dim(3);
@@ -30,11 +33,13 @@ public static partial class Ops
         }
         if (mask is not null && mask.Length != b * tq * tk)
             throw new ArgumentException($"Attention: mask has {mask.Length} entries, expected [B,Tq,Tk] = {b * tq * tk}.", nameof(mask));
+        scoreBias?.Data.ExpectShape("Attention score bias", h, tq, tk);
 
         var y = tape.NewTensor([b, h, tq, d]);
         var probs = tape.NewTensor([b, h, tq, tk]);
         float* qp = q.Data.Pointer, kp = k.Data.Pointer, vp = v.Data.Pointer, yp = y.Pointer, pp = probs.Pointer;
-        float scale = 1f / MathF.Sqrt(d);
+        if (scale == 0f) scale = 1f / MathF.Sqrt(d);
+        float* bp = scoreBias is null ? null : scoreBias.Data.Pointer;
         int headsPerChunk = (int)Math.Max(1, 65536L / Math.Max(1L, (long)tq * tk * d)); // tiny heads: not worth a thread hand-off
         var maskHandle = mask is null ? default : GCHandle.Alloc(mask, GCHandleType.Pinned);
         byte* mp = mask is null ? null : (byte*)maskHandle.AddrOfPinnedObject();
@@ -50,6 +55,7 @@ public static partial class Ops
                 Mask = mp is null ? null : mp + (long)bi * tq * tk,
                 LdQ = d, LdK = d, LdV = d, LdO = d, Tq = tq, Tk = tk, D = d,
                 KeyLength = keyLengths?[bi] ?? tk, Causal = causal, Scale = scale,
+                ScoreBias = bp is null ? null : bp + (long)(bh % h) * tq * tk,
             };
         }
 
@@ -71,15 +77,27 @@ public static partial class Ops
             float* dy = r.Grad!.Pointer;
             int scratchLen = AttentionKernel.ScratchLength(tk);
             float* scratch = tape.NewTensor([b * h, scratchLen]).Pointer;
+            // The bias is shared by the batch rows: each (b, h) writes its own slice, summed over b afterwards.
+            bool biasGrad = scoreBias is not null && scoreBias.RequiresGrad;
+            float* dbias = biasGrad ? tape.NewTensor([b, h, tq, tk], zero: true).Pointer : null;
             KernelThreads.For(b * h, (s, e) =>
             {
                 for (int bh = s; bh < e; bh++)
                 {
                     var head = Head(bh, dq, dk, dv, dy);
                     head.Mask = null; // unpinned after forward; backward needs only P (zero where masked)
+                    head.DScoreBias = dbias is null ? null : dbias + (long)bh * tq * tk;
                     AttentionKernel.Backward(head, scratch + (long)bh * scratchLen);
                 }
             }, minPerChunk: headsPerChunk);
-        }, q, k, v);
+            if (biasGrad)
+            {
+                var g = scoreBias!.GradBuffer(tape, out bool acc).Span;
+                int per = h * tq * tk;
+                if (!acc) g.Clear();
+                for (int bi = 0; bi < b; bi++)
+                    System.Numerics.Tensors.TensorPrimitives.Add(g, new ReadOnlySpan<float>(dbias + (long)bi * per, per), g);
+            }
+        }, q, k, v, scoreBias!);
     }
 }

@@ -12,6 +12,11 @@ namespace SharpLM.Formats;
 /// </summary>
 public sealed record HuggingFaceGpt2Config
 {
+    /// <summary><c>model_type</c> written for a model <c>GPT2LMHeadModel</c> cannot run faithfully (RMSNorm, DyT, SwiGLU, grouped-query attention), so transformers' <c>AutoConfig</c> refuses it instead of computing something else.</summary>
+    public const string SharpLMModelType = "sharplm_gpt2";
+
+    /// <summary><c>model_type</c>: <c>gpt2</c>, or <see cref="SharpLMModelType"/> for a configuration GPT-2 cannot express.</summary>
+    public string ModelType { get; init; } = "gpt2";
     /// <summary><c>vocab_size</c>: number of distinct tokens (V, unpadded).</summary>
     public int VocabSize { get; init; } = 50257;
     /// <summary><c>n_positions</c> (also written as <c>n_ctx</c>): the context length.</summary>
@@ -48,6 +53,12 @@ public sealed record HuggingFaceGpt2Config
     public string NormKind { get; init; } = "layernorm";
     /// <summary><c>sharplm.bias</c>: whether linear layers and norms have biases.</summary>
     public bool Bias { get; init; } = true;
+    /// <summary><c>sharplm.kv_heads</c>: key/value heads for grouped-query attention (null: as many as query heads).</summary>
+    public int? KvHeads { get; init; }
+    /// <summary><c>sharplm.qkv_bias</c>: a bias on the query/key/value projection even without other biases.</summary>
+    public bool QkvBias { get; init; }
+    /// <summary><c>sharplm.transformers</c>: why transformers cannot run this model faithfully, or null when it can.</summary>
+    public string? TransformersNote { get; init; }
     /// <summary><c>sharplm.vocab_multiple</c>: the in-memory vocabulary padding multiple (the file always holds V rows).</summary>
     public int VocabMultiple { get; init; } = 64;
 
@@ -58,9 +69,9 @@ public sealed record HuggingFaceGpt2Config
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
-            w.WriteString("model_type", "gpt2");
+            w.WriteString("model_type", ModelType);
             w.WriteStartArray("architectures");
-            w.WriteStringValue("GPT2LMHeadModel");
+            w.WriteStringValue(ModelType == "gpt2" ? "GPT2LMHeadModel" : "SharpLMGpt2LMHeadModel");
             w.WriteEndArray();
             w.WriteNumber("vocab_size", VocabSize);
             w.WriteNumber("n_positions", Positions);
@@ -86,6 +97,9 @@ public sealed record HuggingFaceGpt2Config
             w.WriteString("norm", NormKind);
             w.WriteBoolean("bias", Bias);
             w.WriteNumber("vocab_multiple", VocabMultiple);
+            if (KvHeads is { } kv) w.WriteNumber("kv_heads", kv);
+            if (QkvBias) w.WriteBoolean("qkv_bias", true);
+            if (TransformersNote is not null) w.WriteString("transformers", TransformersNote);
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -113,12 +127,13 @@ public sealed record HuggingFaceGpt2Config
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad(path, "is not a JSON object");
             string? modelType = OptString(root, "model_type", path);
-            if (modelType is not null && modelType != "gpt2")
+            if (modelType is not null && modelType != "gpt2" && modelType != SharpLMModelType)
                 throw Bad(path, $"has model_type '{modelType}', expected 'gpt2'");
             var d = new HuggingFaceGpt2Config();
             int positions = OptInt(root, "n_positions", path) ?? OptInt(root, "n_ctx", path) ?? throw Bad(path, "has no 'n_positions' (context length)");
             var config = d with
             {
+                ModelType = modelType ?? "gpt2",
                 VocabSize = OptInt(root, "vocab_size", path) ?? throw Bad(path, "has no 'vocab_size'"),
                 Positions = positions,
                 Width = OptInt(root, "n_embd", path) ?? throw Bad(path, "has no 'n_embd' (width)"),
@@ -145,6 +160,9 @@ public sealed record HuggingFaceGpt2Config
                     NormKind = OptString(extra, "norm", where) ?? d.NormKind,
                     Bias = OptBool(extra, "bias", where) ?? d.Bias,
                     VocabMultiple = OptInt(extra, "vocab_multiple", where) ?? d.VocabMultiple,
+                    KvHeads = OptInt(extra, "kv_heads", where),
+                    QkvBias = OptBool(extra, "qkv_bias", where) ?? false,
+                    TransformersNote = OptString(extra, "transformers", where),
                 };
             }
             return config;

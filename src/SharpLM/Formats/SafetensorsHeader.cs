@@ -67,7 +67,7 @@ public sealed class SafetensorsHeader
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
 
-        using (var doc = JsonLimits.Parse(json.AsMemory().TrimEnd((byte)' '), (field, problem) => Corrupt(path, $"the JSON header at {field}: {problem}")))
+        using (var doc = JsonLimits.Parse(json.AsMemory().TrimEnd((byte)' '), (field, problem) => Corrupt(path, $"the JSON header is not valid JSON at {field}: {problem}")))
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw Corrupt(path, "the JSON header is not an object");

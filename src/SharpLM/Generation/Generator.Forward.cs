@@ -23,17 +23,18 @@ public sealed unsafe partial class Generator
     private void Forward(int p0, int n, float* capture, int captureStride)
     {
         var cfg = _config;
-        int c = cfg.Width;
+        int c = cfg.Width, qkvWidth = cfg.QkvWidth, kvWidth = cfg.KvWidth, qWidth = cfg.Heads * cfg.HeadSize, f = cfg.MlpWidth;
         float* x = _state.Residual.Pointer, xn = _state.Normed.Pointer, qkv = _state.Qkv.Pointer;
-        float* att = _state.AttentionOutput.Pointer, hid = _state.Hidden.Pointer;
+        float* att = _state.AttentionOutput.Pointer, hid = _state.Hidden.Pointer, gate = _state.Gate.Pointer;
         float* mean = _state.RowMean.Pointer, rstd = _state.RowRstd.Pointer;
 
-        // Embedding: token vector + position vector, x[i] = wte[id] + wpe[p0+i].
+        // Embedding: token vector + position vector, x[i] = wte[id] + wpe[p0+i] (rotary positions: the token vector alone).
         for (int i = 0; i < n; i++)
         {
             var tok = new ReadOnlySpan<float>(_weights.TokenEmbedding + (long)_tokens[p0 + i] * c, c);
-            var pos = new ReadOnlySpan<float>(_weights.Positions + (long)(p0 + i) * c, c);
-            TensorPrimitives.Add(tok, pos, new Span<float>(x + (long)i * c, c));
+            var row = new Span<float>(x + (long)i * c, c);
+            if (_weights.Positions is null) tok.CopyTo(row);
+            else TensorPrimitives.Add(tok, new ReadOnlySpan<float>(_weights.Positions + (long)(p0 + i) * c, c), row);
         }
 
         for (int l = 0; l < cfg.Layers; l++)
@@ -42,12 +43,15 @@ public sealed unsafe partial class Generator
             // Attention sub-block: x += Wo·attend(q, Kcache, Vcache) + bo, with q,k,v = Wqkv·norm1(x) + b.
             InferenceNorm.Apply(b.Norm1, x, xn, n, c, mean, rstd);
             Project(b.Qkv, xn, qkv, n, accumulate: false);
-            long cacheRow = ((long)l * cfg.BlockSize + p0) * c;
+            // Rotary positions: rotate the H query heads and Hkv key heads at their absolute positions p0 … p0+n−1.
+            if (_weights.RopeCos is not null)
+                RopeKernel.Apply(qkv, qkv, n, qkvWidth, cfg.Heads + cfg.KvHeadCount, cfg.HeadSize, _weights.RopeCos, _weights.RopeSin, p0, inverse: false);
+            long cacheRow = ((long)l * cfg.BlockSize + p0) * kvWidth;
             for (int i = 0; i < n; i++)
             {
-                var row = new ReadOnlySpan<float>(qkv + (long)i * 3 * c, 3 * c);
-                row.Slice(c, c).CopyTo(new Span<float>(_state.KeyCache.Pointer + cacheRow + (long)i * c, c));
-                row.Slice(2 * c, c).CopyTo(new Span<float>(_state.ValueCache.Pointer + cacheRow + (long)i * c, c));
+                var row = new ReadOnlySpan<float>(qkv + (long)i * qkvWidth, qkvWidth);
+                row.Slice(qWidth, kvWidth).CopyTo(new Span<float>(_state.KeyCache.Pointer + cacheRow + (long)i * kvWidth, kvWidth));
+                row.Slice(qWidth + kvWidth, kvWidth).CopyTo(new Span<float>(_state.ValueCache.Pointer + cacheRow + (long)i * kvWidth, kvWidth));
             }
             _attLayer = l; _attStart = p0; _attCount = n;
             _attCapture = capture; _attCaptureStride = captureStride;
@@ -55,11 +59,18 @@ public sealed unsafe partial class Generator
             KernelThreads.For(cfg.Heads, _attendHeads);
             Project(b.AttentionOut, att, x, n, accumulate: true);
 
-            // MLP sub-block: x += Wdown·gelu(Wup·norm2(x) + bup) + bdown.
+            // MLP sub-block: x += Wdown·gelu(Wup·norm2(x) + bup) + bdown, or SwiGLU's Wdown·(silu(Wgate·norm2(x)) ⊙ Wup·norm2(x)).
             InferenceNorm.Apply(b.Norm2, x, xn, n, c, mean, rstd);
             Project(b.Up, xn, hid, n, accumulate: false);
-            if (cfg.Activation == Models.MlpActivation.Gelu) GeluExact.Forward(hid, hid, n * cfg.MlpWidth);
-            else Activations.GeluForward(hid, hid, n * cfg.MlpWidth);
+            switch (cfg.Activation)
+            {
+                case Models.MlpActivation.SwiGlu:
+                    Project(b.Gate, xn, gate, n, accumulate: false);
+                    Activations.SwiGluForward(gate, hid, hid, n * f);
+                    break;
+                case Models.MlpActivation.Gelu: GeluExact.Forward(hid, hid, n * f); break;
+                default: Activations.GeluForward(hid, hid, n * f); break;
+            }
             Project(b.Down, hid, x, n, accumulate: true);
         }
 
@@ -94,24 +105,27 @@ public sealed unsafe partial class Generator
     }
 
     /// <summary>
-    /// Causal attention for heads [h0, h1): each new query at position p scores the cached
-    /// keys 0 … p (<c>q·k/√D</c>), softmaxes the scores and mixes the cached values by them.
+    /// Causal attention for query heads [h0, h1): each new query at position p scores the cached
+    /// keys 0 … p of its key/value head (h / (H/Hkv)) (<c>q·k/√D</c>), softmaxes the scores and
+    /// mixes the cached values by them.
     /// </summary>
     private void AttendHeads(int h0, int h1)
     {
         var cfg = _config;
-        int c = cfg.Width, d = cfg.HeadSize, l = _attLayer, p0 = _attStart, n = _attCount;
+        int d = cfg.HeadSize, l = _attLayer, p0 = _attStart, n = _attCount;
+        int kvWidth = cfg.KvWidth, qkvWidth = cfg.QkvWidth, qWidth = cfg.Heads * d, group = cfg.Heads / cfg.KvHeadCount;
         float scale = 1f / MathF.Sqrt(d);
-        float* keys = _state.KeyCache.Pointer + (long)l * cfg.BlockSize * c;
-        float* values = _state.ValueCache.Pointer + (long)l * cfg.BlockSize * c;
+        float* keys = _state.KeyCache.Pointer + (long)l * cfg.BlockSize * kvWidth;
+        float* values = _state.ValueCache.Pointer + (long)l * cfg.BlockSize * kvWidth;
         for (int h = h0; h < h1; h++)
         {
             float* scores = _state.Scores.Pointer + (long)h * cfg.BlockSize;
+            int kv = h / group;
             for (int i = 0; i < n; i++)
             {
                 int p = p0 + i;
-                float* q = _state.Qkv.Pointer + (long)i * 3 * c + h * d;
-                CachedAttention.Scores(q, keys + h * d, c, p + 1, d, scores);
+                float* q = _state.Qkv.Pointer + (long)i * qkvWidth + h * d;
+                CachedAttention.Scores(q, keys + kv * d, kvWidth, p + 1, d, scores);
                 Softmax.Row(scores, scores, p + 1, scale);
                 if (_attCapture is not null)
                 {
@@ -119,7 +133,7 @@ public sealed unsafe partial class Generator
                     float* dst = _attCapture + (((long)l * cfg.Heads + h) * _attCaptureStride + p) * _attCaptureStride;
                     new ReadOnlySpan<float>(scores, p + 1).CopyTo(new Span<float>(dst, p + 1));
                 }
-                CachedAttention.Mix(scores, values + h * d, c, p + 1, d, _state.AttentionOutput.Pointer + (long)i * c + h * d);
+                CachedAttention.Mix(scores, values + kv * d, kvWidth, p + 1, d, _state.AttentionOutput.Pointer + (long)i * qWidth + h * d);
             }
         }
     }

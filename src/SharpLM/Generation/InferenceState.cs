@@ -18,13 +18,17 @@ public sealed class InferenceState
         int c = config.Width, t = config.BlockSize, l = config.Layers;
         ChunkCapacity = Math.Min(prefillChunk, t);
         int n = ChunkCapacity;
-        KeyCache = new Tensor(l, t, c);
-        ValueCache = new Tensor(l, t, c);
+        long cacheFloats = (long)l * t * config.KvWidth;
+        if (cacheFloats > Array.MaxLength)
+            throw new ArgumentException($"KV cache of {l} layers × {t} positions × {config.KvWidth} channels is too large for one buffer; use a shorter context (block size).");
+        KeyCache = new Tensor(l, t, config.KvWidth);
+        ValueCache = new Tensor(l, t, config.KvWidth);
         Residual = new Tensor(n, c);
         Normed = new Tensor(n, c);
-        Qkv = new Tensor(n, 3 * c);
-        AttentionOutput = new Tensor(n, c);
+        Qkv = new Tensor(n, config.QkvWidth);
+        AttentionOutput = new Tensor(n, config.Heads * config.HeadSize);
         Hidden = new Tensor(n, config.MlpWidth);
+        Gate = new Tensor(config.Activation == MlpActivation.SwiGlu ? n : 1, config.Activation == MlpActivation.SwiGlu ? config.MlpWidth : 1);
         Scores = new Tensor(config.Heads, t);
         RowMean = new Tensor(n);
         RowRstd = new Tensor(n);
@@ -34,10 +38,10 @@ public sealed class InferenceState
     /// <summary>Most tokens one prefill pass processes at once (longer prompts are prefilled in chunks).</summary>
     public int ChunkCapacity { get; }
 
-    /// <summary>Keys of every layer and position seen so far, <c>[L, T, C]</c> (head h owns channels h·D … h·D+D−1).</summary>
+    /// <summary>Keys of every layer and position seen so far, <c>[L, T, Hkv·D]</c> (key/value head h owns channels h·D … h·D+D−1; with rotary positions the keys are stored rotated).</summary>
     public Tensor KeyCache { get; }
 
-    /// <summary>Values of every layer and position seen so far, <c>[L, T, C]</c>.</summary>
+    /// <summary>Values of every layer and position seen so far, <c>[L, T, Hkv·D]</c>: grouped-query attention stores only the Hkv key/value heads.</summary>
     public Tensor ValueCache { get; }
 
     /// <summary>The residual stream of the tokens being processed, <c>[n, C]</c>.</summary>
@@ -46,14 +50,17 @@ public sealed class InferenceState
     /// <summary>The residual after a norm, input to the next projection, <c>[n, C]</c>.</summary>
     public Tensor Normed { get; }
 
-    /// <summary>Query, key and value of each token, <c>[n, 3C]</c>.</summary>
+    /// <summary>Query, key and value of each token, <c>[n, (H+2·Hkv)·D]</c>.</summary>
     public Tensor Qkv { get; }
 
-    /// <summary>The heads' mixed values before the output projection, <c>[n, C]</c>.</summary>
+    /// <summary>The heads' mixed values before the output projection, <c>[n, H·D]</c>.</summary>
     public Tensor AttentionOutput { get; }
 
-    /// <summary>The MLP's widened activations, <c>[n, 4C]</c>.</summary>
+    /// <summary>The MLP's widened activations, <c>[n, F]</c> (SwiGLU's up projection, then the gated product).</summary>
     public Tensor Hidden { get; }
+
+    /// <summary>SwiGLU's gate projection of each token, <c>[n, F]</c> (a single unused float for other MLPs).</summary>
+    public Tensor Gate { get; }
 
     /// <summary>Attention scores then probabilities of one query per head, <c>[H, T]</c>.</summary>
     public Tensor Scores { get; }

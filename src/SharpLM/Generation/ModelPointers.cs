@@ -30,6 +30,7 @@ internal readonly struct BlockPointers(GptBlock block)
     public readonly LinearPointers AttentionOut = new(block.Attention.OutputProjection);
     public readonly NormPointers Norm2 = new(block.Norm2);
     public readonly LinearPointers Up = new(block.Mlp.Up);
+    public readonly LinearPointers Gate = block.Mlp.Gate is null ? default : new(block.Mlp.Gate);
     public readonly LinearPointers Down = new(block.Mlp.Down);
 }
 
@@ -45,7 +46,8 @@ internal sealed unsafe class ModelPointers
         Model = model;
         TokenEmbedding = model.TokenEmbedding.Weight.Data.Pointer;
         Positions = model.PositionEmbedding is not null ? model.PositionEmbedding.Weight.Data.Pointer
-            : model.SinusoidalTable!.Pointer;
+            : model.SinusoidalTable is not null ? model.SinusoidalTable.Pointer : null;
+        if (model.Rotary is not null) { RopeCos = model.Rotary.Cos.Pointer; RopeSin = model.Rotary.Sin.Pointer; }
         Blocks = model.Blocks.Select(b => new BlockPointers(b)).ToArray();
         FinalNorm = new NormPointers(model.FinalNorm);
         Output = model.OutputWeight.Data.Pointer;
@@ -54,7 +56,11 @@ internal sealed unsafe class ModelPointers
     /// <summary>The model the pointers point into (kept alive by this reference).</summary>
     public Gpt Model { get; }
     public float* TokenEmbedding { get; }
+    /// <summary>Added position vectors <c>[T, C]</c> (learned or sinusoidal), null with rotary positions.</summary>
     public float* Positions { get; }
+    /// <summary>Rotary cos/sin tables <c>[T, D/2]</c>, null without rotary positions.</summary>
+    public float* RopeCos { get; }
+    public float* RopeSin { get; }
     public BlockPointers[] Blocks { get; }
     public NormPointers FinalNorm { get; }
     public float* Output { get; }

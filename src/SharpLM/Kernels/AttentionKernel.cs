@@ -41,12 +41,25 @@ public unsafe struct AttentionHead
     public bool Causal;
     /// <summary>Score scale, usually 1/√D.</summary>
     public float Scale;
+    /// <summary>
+    /// Grouped-query attention: how many query heads share this K and V (0 or 1: one). Query head g of the
+    /// group reads <c>Q + g·QueryHeadStride</c>, writes <c>O + g·QueryHeadStride</c> and <c>P + g·Tq·Tk</c>
+    /// (likewise DQ, DO); all of them add into the same DK and DV, so a group runs on one thread.
+    /// </summary>
+    public int Group;
+    /// <summary>Elements between consecutive query heads of a group in Q, O, DQ and DO (usually D).</summary>
+    public int QueryHeadStride;
+    /// <summary>Optional additive score bias [Tq,Tk] (row stride Tk) added after scaling, e.g. T5's relative position bias; null for none.</summary>
+    public float* ScoreBias;
+    /// <summary>Gradient of <see cref="ScoreBias"/> [Tq,Tk] (∂loss/∂score, before scaling); added to; null when not wanted.</summary>
+    public float* DScoreBias;
 }
 
 /// <summary>
 /// Scaled dot-product attention for one head: <c>P = softmax(scale·Q·Kᵀ + mask)</c>, <c>O = P·V</c>.
 /// Works in blocks of query rows so a causal head only computes the scores it keeps
-/// (the lower triangle plus a sliver), with GEMM doing the dot products.
+/// (the lower triangle plus a sliver), with GEMM doing the dot products. A grouped-query head
+/// (<see cref="AttentionHead.Group"/> &gt; 1) runs its query heads one after another against the shared K, V.
 /// </summary>
 public static unsafe class AttentionKernel
 {
@@ -57,8 +70,20 @@ public static unsafe class AttentionKernel
     public static int ScratchLength(int tk) => BlockRows * tk;
 
     /// <summary>Forward: fills <c>P</c> (zeros where masked) and <c>O</c>. A query row that may see no key gets O = 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in AttentionHead h)
+    {
+        if (h.Group <= 1) { ForwardOne(h); return; }
+        if (h.ScoreBias is not null) throw new NotSupportedException("attention: a score bias is per head; grouped-query heads with a score bias are not supported.");
+        var one = h;
+        for (int g = 0; g < h.Group; g++)
+        {
+            ForwardOne(one);
+            one.Q += h.QueryHeadStride; one.O += h.QueryHeadStride; one.P += (long)h.Tq * h.Tk;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardOne(in AttentionHead h)
     {
         for (int i0 = 0; i0 < h.Tq; i0 += BlockRows)
         {
@@ -76,8 +101,20 @@ public static unsafe class AttentionKernel
     /// <c>dS = P ⊙ (dP − rowsum(P ⊙ dP))·scale</c>; <c>dQ += dS·K</c>; <c>dK += dSᵀ·Q</c>.
     /// <paramref name="scratch"/> holds <see cref="ScratchLength"/> floats.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in AttentionHead h, float* scratch)
+    {
+        if (h.Group <= 1) { BackwardOne(h, scratch); return; }
+        if (h.ScoreBias is not null) throw new NotSupportedException("attention: a score bias is per head; grouped-query heads with a score bias are not supported.");
+        var one = h;
+        for (int g = 0; g < h.Group; g++)
+        {
+            BackwardOne(one, scratch);
+            one.Q += h.QueryHeadStride; one.DQ += h.QueryHeadStride; one.DO += h.QueryHeadStride; one.P += (long)h.Tq * h.Tk;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardOne(in AttentionHead h, float* scratch)
     {
         for (int i0 = 0; i0 < h.Tq; i0 += BlockRows)
         {
@@ -96,6 +133,11 @@ public static unsafe class AttentionKernel
                 float dot = TensorPrimitives.Dot(p, dsLive);
                 TensorPrimitives.Subtract(dsLive, dot, dsLive);
                 TensorPrimitives.Multiply(dsLive, p, dsLive);
+                if (h.DScoreBias is not null)
+                {
+                    var db = new Span<float>(h.DScoreBias + (long)i * h.Tk, lim);
+                    TensorPrimitives.Add(db, dsLive, db);
+                }
                 TensorPrimitives.Multiply(dsLive, h.Scale, dsLive);
                 ds[lim..].Clear();
             }
@@ -124,9 +166,16 @@ public static unsafe class AttentionKernel
         }
         if (lim == 0) return;
         var live = new Span<float>(row, lim);
+        float scale = h.Scale;
+        if (h.ScoreBias is not null)
+        {
+            // Scores become scale·q·k + bias; the softmax below then runs unscaled.
+            TensorPrimitives.MultiplyAdd(live, scale, new ReadOnlySpan<float>(h.ScoreBias + (long)i * h.Tk, lim), live);
+            scale = 1f;
+        }
         float max = TensorPrimitives.Max(live);
         if (float.IsNegativeInfinity(max)) { live.Clear(); return; }
-        float sum = Softmax.ExpShifted(row, row, lim, max, h.Scale);
+        float sum = Softmax.ExpShifted(row, row, lim, max, scale);
         TensorPrimitives.Multiply(live, 1f / sum, live);
     }
 }

@@ -11,7 +11,8 @@ public sealed partial class Gpt
     /// <summary>
     /// The training forward pass on the autograd tape: token ids <c>[B,T]</c> (row-major) →
     /// logits <c>[B,T,Vp]</c>, one score per vocabulary entry for "which token comes next".
-    /// Token embedding + positions, dropout, L pre-norm blocks, final norm, then the head
+    /// Token embedding (+ learned or sinusoidal positions; rotary positions rotate q and k inside
+    /// attention), dropout, L pre-norm blocks, final norm, then the head
     /// (<c>x·wteᵀ</c> when tied). Dropout runs only when the config has it, the tape is in
     /// training mode and <paramref name="dropoutRng"/> is given. Columns past V are padding.
     /// </summary>
@@ -35,7 +36,7 @@ public sealed partial class Gpt
 
         // Embeddings: what each token is, plus where it is.
         var x = tape.Embedding(TokenEmbedding.Weight, ids, B, T);                  // [B,T,C]
-        x = tape.AddBroadcast(x, PositionTable(tape, T));                          // + [T,C]
+        if (Rotary is null) x = tape.AddBroadcast(x, PositionTable(tape, T));      // + [T,C]; rotary positions act on q and k instead
         x = Dropout(tape, x, p, rng);
 
         foreach (var block in Blocks)
@@ -43,16 +44,15 @@ public sealed partial class Gpt
             // x = x + attn(ln_1(x))
             var h = ApplyNorm(tape, block.Norm1, x);
             var attn = block.Attention;
-            var qkv = tape.Linear(h, attn.QkvProjection.Weight, attn.QkvProjection.Bias);   // [B,T,3C]
-            var y = tape.CausalSelfAttention(qkv, attn.Heads);                        // [B,T,C]
+            var qkv = tape.Linear(h, attn.QkvProjection.Weight, attn.QkvProjection.Bias);   // [B,T,(H+2·Hkv)·D]
+            if (Rotary is not null) qkv = tape.Rope(qkv, attn.HeadSize, attn.Heads + attn.KvHeads, Rotary.Cos, Rotary.Sin); // rotate q and k
+            var y = tape.CausalSelfAttention(qkv, attn.Heads, attn.KvHeads);          // [B,T,H·D]
             y = tape.Linear(y, attn.OutputProjection.Weight, attn.OutputProjection.Bias);
             x = tape.Add(x, Dropout(tape, y, p, rng));
 
             // x = x + mlp(ln_2(x))
             h = ApplyNorm(tape, block.Norm2, x);
-            h = tape.Linear(h, block.Mlp.Up.Weight, block.Mlp.Up.Bias);                  // [B,T,4C]
-            h = Config.Activation == MlpActivation.Gelu ? tape.GeluExact(h) : tape.Gelu(h);
-            h = tape.Linear(h, block.Mlp.Down.Weight, block.Mlp.Down.Bias);              // [B,T,C]
+            h = FeedForward(tape, block.Mlp, h);                                          // [B,T,C]
             x = tape.Add(x, Dropout(tape, h, p, rng));
         }
 
@@ -71,6 +71,19 @@ public sealed partial class Gpt
         if (targets.Length != B * T) throw new ArgumentException($"Loss: {targets.Length} targets given for B={B} × T={T}.", nameof(targets));
         // Head and loss fused: the [B,T,Vp] logits and their gradient share one buffer.
         return tape.LinearCrossEntropy(Hidden(tape, ids, B, T, dropoutRng), OutputWeight, targets, classes: Config.VocabSize);
+    }
+
+    /// <summary>The MLP on normed rows: <c>Down(act(Up·h))</c>, or SwiGLU's <c>Down(silu(Gate·h) ⊙ Up·h)</c>.</summary>
+    private Variable FeedForward(Tape tape, Mlp mlp, Variable h)
+    {
+        var up = tape.Linear(h, mlp.Up.Weight, mlp.Up.Bias);                         // [B,T,F]
+        var act = Config.Activation switch
+        {
+            MlpActivation.SwiGlu => tape.SwiGlu(tape.Linear(h, mlp.Gate!.Weight, mlp.Gate.Bias), up),
+            MlpActivation.Gelu => tape.GeluExact(up),
+            _ => tape.Gelu(up),
+        };
+        return tape.Linear(act, mlp.Down.Weight, mlp.Down.Bias);
     }
 
     private Variable PositionTable(Tape tape, int t)

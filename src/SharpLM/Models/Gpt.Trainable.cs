@@ -9,7 +9,8 @@ public sealed partial class Gpt : ITrainableModel
     public string Describe()
     {
         var c = Config;
-        string mlp = c.Activation switch { MlpActivation.Gelu => "exact GELU", MlpActivation.GeluTanh => "tanh GELU", _ => c.Activation.ToString() };
-        return $"decoder-only: {c.Layers} layers, {c.Heads} heads, width {c.Width}, context {c.BlockSize}, {mlp}, {ParameterCount():N0} parameters";
+        string mlp = c.Activation switch { MlpActivation.Gelu => "exact GELU", MlpActivation.SwiGlu => $"SwiGLU {c.MlpWidth}", _ => "tanh GELU" };
+        string family = c.IsLlamaStyle ? $"LLaMA-style (rotary θ {c.RopeTheta:G}, {c.KvHeadCount} key/value heads), " : "";
+        return $"decoder-only: {family}{c.Layers} layers, {c.Heads} heads, width {c.Width}, context {c.BlockSize}, {mlp}, {ParameterCount():N0} parameters";
     }
 }

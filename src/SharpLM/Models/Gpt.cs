@@ -5,7 +5,8 @@ using SharpLM.Tensors;
 namespace SharpLM.Models;
 
 /// <summary>
-/// A decoder-only transformer (GPT-2): token embedding + positions, then L pre-norm blocks
+/// A decoder-only transformer (GPT-2, and LLaMA as a configuration of it: rotary positions,
+/// RMSNorm, SwiGLU, grouped-query attention): token embedding + positions, then L pre-norm blocks
 /// (<c>x + attn(norm(x))</c>, <c>x + mlp(norm(x))</c>), a final norm and the LM head that
 /// turns each position's vector into logits over the vocabulary. Parameter names follow
 /// Hugging Face's <c>gpt2</c> checkpoint (<c>wte.weight</c>, <c>h.0.attn.c_attn.weight</c>, …);
@@ -32,8 +33,10 @@ public sealed partial class Gpt : Module
         TokenEmbedding = AddModule("wte", new Embedding(vp, c, std, rng));
         if (config.Positions == PositionEncoding.Learned)
             PositionEmbedding = AddModule("wpe", new Embedding(config.BlockSize, c, std, rng));
-        else
+        else if (config.Positions == PositionEncoding.Sinusoidal)
             SinusoidalTable = Models.SinusoidalPositions.Create(config.BlockSize, c);
+        else
+            Rotary = new RotaryEmbedding(config);
         // Rows past the real vocabulary are padding: keep them zero so they never matter.
         TokenEmbedding.Weight.Data.Span[(config.VocabSize * c)..].Clear();
 
@@ -54,11 +57,14 @@ public sealed partial class Gpt : Module
     /// <summary>Token embedding <c>wte [Vp, C]</c>; also the output head when embeddings are tied.</summary>
     public Embedding TokenEmbedding { get; }
 
-    /// <summary>Learned position embedding <c>wpe [blockSize, C]</c>, or null for sinusoidal positions.</summary>
+    /// <summary>Learned position embedding <c>wpe [blockSize, C]</c>, or null for sinusoidal or rotary positions.</summary>
     public Embedding? PositionEmbedding { get; }
 
     /// <summary>The fixed sinusoidal table <c>[blockSize, C]</c> when positions are sinusoidal, else null.</summary>
     public Tensor? SinusoidalTable { get; }
+
+    /// <summary>The rotary cos/sin tables when positions are rotary (LLaMA), else null.</summary>
+    public RotaryEmbedding? Rotary { get; }
 
     /// <summary>The stack of transformer blocks <c>h.0 … h.{L-1}</c>.</summary>
     public GptBlock[] Blocks { get; }

@@ -15,28 +15,42 @@ public static class GptBudget
     {
         long C = c.Width, vp = c.PaddedVocabSize;
         long normParams = C + (c.Bias && c.Norm != NormKind.RmsNorm ? C : 0) + (c.Norm == NormKind.DyT ? 1 : 0);
-        long bias = c.Bias ? 1 : 0;
+        long bias = c.Bias ? 1 : 0, qkvBias = c.HasQkvBias ? 1 : 0;
+        long qkv = c.QkvWidth, f = c.MlpWidth, attnOut = (long)c.Heads * c.HeadSize;
         long perLayer = 2 * normParams
-            + 3 * C * C + bias * 3 * C      // c_attn
-            + C * C + bias * C              // attn.c_proj
-            + 4 * C * C + bias * 4 * C      // c_fc
-            + 4 * C * C + bias * C;         // mlp.c_proj
+            + qkv * C + qkvBias * qkv                   // c_attn: q (H·D), k and v (Hkv·D each)
+            + attnOut * C + bias * C                    // attn.c_proj
+            + f * C + bias * f                          // c_fc (up)
+            + (c.Activation == MlpActivation.SwiGlu ? f * C + bias * f : 0)   // gate (SwiGLU)
+            + f * C + bias * C;                         // mlp.c_proj (down)
         return vp * C
             + (c.Positions == PositionEncoding.Learned ? (long)c.BlockSize * C : 0)
             + c.Layers * perLayer + normParams
             + (c.TiedEmbeddings ? 0 : vp * C);
     }
 
-    /// <summary>Parameters that take part in matrix products (everything except the position table): the N of 6·N.</summary>
+    /// <summary>
+    /// Parameters that take part in matrix products: the N of 6·N. Everything except the position table and,
+    /// with an untied head, the token embedding (a lookup, no product; tied, it is the head's matrix).
+    /// </summary>
     public static long MatmulParameters(GptConfig c) =>
-        Parameters(c) - (c.Positions == PositionEncoding.Learned ? (long)c.BlockSize * c.Width : 0);
+        Parameters(c) - (c.Positions == PositionEncoding.Learned ? (long)c.BlockSize * c.Width : 0)
+        - (c.TiedEmbeddings ? 0 : (long)c.PaddedVocabSize * c.Width);
 
     /// <summary>
     /// Training FLOPs per token at sequence length <paramref name="t"/>: 6·N (forward 2·N, backward
-    /// 4·N) plus attention's score and mix products, 12·L·C·T (forward and backward, full T×T as PaLM counts it).
+    /// 4·N) plus attention's score and mix products, 12·L·H·D·T (forward and backward, full T×T as PaLM
+    /// counts it). Grouped-query attention shrinks N (fewer key/value rows) but not the attention term:
+    /// every query head still scores and mixes D channels; SwiGLU's gate is part of N.
     /// </summary>
     public static double TrainingFlopsPerToken(GptConfig c, int t) =>
-        6.0 * MatmulParameters(c) + 12.0 * c.Layers * c.Width * t;
+        6.0 * MatmulParameters(c) + AttentionFlopsPerToken(c, t);
+
+    /// <summary>Training FLOPs per token of attention's two products (scores and mix, forward and backward), 12·L·H·D·T.</summary>
+    public static double AttentionFlopsPerToken(GptConfig c, int t) => 12.0 * c.Layers * c.Heads * c.HeadSize * t;
+
+    /// <summary>Bytes the inference KV cache holds per token in float32: keys and values of every layer, 2·L·Hkv·D·4.</summary>
+    public static long KvCacheBytesPerToken(GptConfig c) => 2L * c.Layers * c.KvHeadCount * c.HeadSize * 4;
 
     /// <summary>Bytes of float32 weights.</summary>
     public static long WeightBytes(GptConfig c) => 4 * Parameters(c);
@@ -50,14 +64,17 @@ public static class GptBudget
     /// <summary>
     /// Estimated bytes of activations kept from the forward pass for the backward pass at
     /// batch <paramref name="b"/> and length <paramref name="t"/>: per layer and token about
-    /// 17·C numbers (norm outputs, qkv, attention output, MLP's 4·C hidden twice, residuals)
-    /// plus H·T attention probabilities, then the final norm and the logits (Vp, and V for the loss).
+    /// 17·C numbers (norm outputs, qkv, attention output, MLP's 4·C hidden twice, residuals; with rotary
+    /// positions the rotated qkv again, with SwiGLU three F-wide vectors) plus H·T attention
+    /// probabilities, then the final norm and the logits (Vp, and V for the loss).
     /// Backward needs roughly as much again for activation gradients.
     /// </summary>
     public static long ActivationBytes(GptConfig c, int b, int t)
     {
         long tokens = (long)b * t, C = c.Width;
-        long perLayer = 17 * C + 4 + (long)c.Heads * t;
+        long qkv = c.QkvWidth, f = c.MlpWidth;
+        long perLayer = 6 * C + qkv * (c.Positions == PositionEncoding.Rotary ? 2 : 1)
+            + f * (c.Activation == MlpActivation.SwiGlu ? 3 : 2) + 4 + (long)c.Heads * t;
         long floats = tokens * (2 * C + c.Layers * perLayer + C + c.PaddedVocabSize + c.VocabSize);
         return 4 * floats;
     }

@@ -20,7 +20,7 @@ public abstract class Module
         return parameter;
     }
 
-    /// <summary>Registers a child module under <paramref name="name"/> and returns it.</summary>
+    /// <summary>Registers a child module under <paramref name="name"/> and returns it; an empty name puts the child's parameters directly under this module's path.</summary>
     protected T AddModule<T>(string name, T child) where T : Module
     {
         _children.Add((name, child));
@@ -32,7 +32,7 @@ public abstract class Module
     {
         foreach (var (name, p) in _parameters) yield return (prefix + name, p);
         foreach (var (name, child) in _children)
-            foreach (var item in child.NamedParameters(prefix + name + "."))
+            foreach (var item in child.NamedParameters(name.Length == 0 ? prefix : prefix + name + "."))
                 yield return item;
     }
 

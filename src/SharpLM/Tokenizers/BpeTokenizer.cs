@@ -131,8 +131,8 @@ public sealed class BpeTokenizer : ITokenizer
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1");
         bool specialsSafe = !allowSpecial || _specials.Keys.All(s => !s.Contains('\n'));
         var cuts = SafeCuts(text, threads * 4);
-        // The cut rule is proven for the GPT-2 and cl100k patterns only; other patterns run sequentially.
-        bool patternSafe = PreTokenizer.Pattern is PreTokenizer.Gpt2Pattern or PreTokenizer.Cl100kPattern;
+        // The cut rule is proven for the GPT-2 and cl100k (= Llama 3) patterns only; other patterns run sequentially.
+        bool patternSafe = PreTokenizer.Pattern is PreTokenizer.Gpt2Pattern or PreTokenizer.Cl100kPattern or PreTokenizer.Llama3Pattern;
         if (threads == 1 || cuts.Count <= 2 || !specialsSafe || !patternSafe) return Encode(text, allowSpecial);
         var parts = new int[cuts.Count - 1][];
         Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>

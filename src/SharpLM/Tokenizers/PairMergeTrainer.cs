@@ -47,9 +47,11 @@ internal sealed class PairMergeTrainer
     /// <summary>
     /// Runs merges until <paramref name="newSymbols"/> new symbols exist or no pair occurs at least
     /// <paramref name="minFrequency"/> times. <paramref name="symbolFor"/> names the symbol a pair
-    /// becomes (an existing id when the merged string already exists) and says whether it is new.
+    /// becomes (an existing id when the merged string already exists) and says whether it is new;
+    /// <paramref name="allowed"/>, when given, vetoes pairs that may not become a symbol (e.g. too long).
     /// </summary>
-    public List<(int Left, int Right, int Result)> Train(int newSymbols, long minFrequency, Func<int, int, (int Id, bool IsNew)> symbolFor)
+    public List<(int Left, int Right, int Result)> Train(int newSymbols, long minFrequency, Func<int, int, (int Id, bool IsNew)> symbolFor,
+        Func<int, int, bool>? allowed = null)
     {
         var merges = new List<(int, int, int)>();
         int created = 0;
@@ -67,6 +69,7 @@ internal sealed class PairMergeTrainer
             }
             if (current < Math.Max(1, minFrequency)) break;
             int left = (int)(pair >> 32), right = (int)(uint)pair;
+            if (allowed is not null && !allowed(left, right)) continue;
             var (result, isNew) = symbolFor(left, right);
             if (isNew) created++;
             merges.Add((left, right, result));

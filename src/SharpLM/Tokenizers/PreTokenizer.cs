@@ -14,6 +14,9 @@ public abstract class PreTokenizer
     /// <summary>GPT-4 / cl100k_base pattern, as tiktoken writes it (possessive quantifiers).</summary>
     public const string Cl100kPattern = @"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+";
 
+    /// <summary>Llama 3's pattern, as its tokenizer.json writes it (cuts text exactly as <see cref="Cl100kPattern"/>).</summary>
+    public const string Llama3Pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
     /// <summary>The reference regex this pre-tokenizer implements (what tokenizer files record).</summary>
     public abstract string Pattern { get; }
 
@@ -34,9 +37,12 @@ public abstract class PreTokenizer
     /// <summary>The cl100k (GPT-4) pre-tokenizer (hand-written, exact equivalent of <see cref="Cl100kPattern"/>).</summary>
     public static PreTokenizer Cl100k { get; } = new Cl100kPreTokenizer();
 
-    /// <summary>Picks the pre-tokenizer for a reference pattern: the fast GPT-2 one when it is that pattern, else a regex.</summary>
+    /// <summary>Llama 3's pre-tokenizer (hand-written; the cl100k scanner under Llama 3's pattern text).</summary>
+    public static PreTokenizer Llama3 { get; } = new Llama3PreTokenizer();
+
+    /// <summary>Picks the pre-tokenizer for a reference pattern: a fast hand-written scanner for GPT-2, cl100k and Llama 3, else a regex.</summary>
     public static PreTokenizer FromPattern(string pattern) =>
-        pattern == Gpt2Pattern ? Gpt2 : pattern == Cl100kPattern ? Cl100k : new RegexPreTokenizer(pattern);
+        pattern == Gpt2Pattern ? Gpt2 : pattern == Cl100kPattern ? Cl100k : pattern == Llama3Pattern ? Llama3 : new RegexPreTokenizer(pattern);
 }
 
 /// <summary>

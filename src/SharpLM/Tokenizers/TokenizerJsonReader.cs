@@ -5,7 +5,8 @@ using SharpLM.Formats;
 namespace SharpLM.Tokenizers;
 
 /// <summary>
-/// Reads Hugging Face <c>tokenizer.json</c> files: byte-level BPE (GPT-2, RoBERTa, our own),
+/// Reads Hugging Face <c>tokenizer.json</c> files: byte-level BPE (GPT-2, RoBERTa, Llama 3, our own),
+/// SentencePiece BPE with byte fallback (Llama 2, TinyLlama) and Unigram (T5) via <see cref="SentencePieceJsonReader"/>,
 /// WordPiece (BERT) and our character tokenizer (WordLevel over single characters). Errors name
 /// the file and the JSON field that is missing or wrong; every error on bad input is a
 /// <see cref="TokenizerFormatException"/> (size, depth and id limits: <see cref="JsonLimits"/>, <see cref="TokenizerLimits"/>).
@@ -24,10 +25,12 @@ internal static class TokenizerJsonReader
             var specials = ReadAddedTokens(root, path);
             return type switch
             {
+                "BPE" when SentencePieceJsonReader.IsSentencePieceBpe(root, model) => SentencePieceJsonReader.Read(root, model, path, unigram: false),
+                "Unigram" => SentencePieceJsonReader.Read(root, model, path, unigram: true),
                 "BPE" => ReadBpe(root, model, specials, path),
                 "WordPiece" => ReadWordPiece(root, model, specials, path),
                 "WordLevel" => ReadChar(root, model, specials, path),
-                _ => throw new TokenizerFormatException(path, "model.type", $"'{type}' is not supported (expected BPE, WordPiece or WordLevel)"),
+                _ => throw new TokenizerFormatException(path, "model.type", $"'{type}' is not supported (expected BPE, Unigram, WordPiece or WordLevel)"),
             };
         }
     }

@@ -24,9 +24,10 @@ internal static class TokenizerJsonWriter
         w.WriteString("version", "1.0");
         w.WriteNull("truncation");
         w.WriteNull("padding");
-        WriteAddedTokens(w, tokenizer.SpecialTokens);
+        WriteAddedTokens(w, tokenizer.SpecialTokens, (tokenizer as SentencePieceTokenizer)?.UserDefinedPieces);
         switch (tokenizer)
         {
+            case SentencePieceTokenizer sp: SentencePieceJsonWriter.Write(w, sp); break;
             case BpeTokenizer bpe: WriteBpe(w, bpe); break;
             case WordPieceTokenizer wp: WriteWordPiece(w, wp); break;
             case CharTokenizer ch: WriteChar(w, ch); break;
@@ -35,10 +36,11 @@ internal static class TokenizerJsonWriter
         w.WriteEndObject();
     });
 
-    private static void WriteAddedTokens(Utf8JsonWriter w, IReadOnlyDictionary<string, int> specials)
+    private static void WriteAddedTokens(Utf8JsonWriter w, IReadOnlyDictionary<string, int> specials, IReadOnlyDictionary<string, int>? userDefined = null)
     {
         w.WriteStartArray("added_tokens");
-        foreach (var (content, id) in specials.OrderBy(kv => kv.Value))
+        var all = specials.Select(kv => (kv.Key, kv.Value, Special: true)).Concat((userDefined ?? new Dictionary<string, int>()).Select(kv => (kv.Key, kv.Value, Special: false)));
+        foreach (var (content, id, special) in all.OrderBy(t => t.Value))
         {
             w.WriteStartObject();
             w.WriteNumber("id", id);
@@ -47,7 +49,7 @@ internal static class TokenizerJsonWriter
             w.WriteBoolean("lstrip", false);
             w.WriteBoolean("rstrip", false);
             w.WriteBoolean("normalized", false);
-            w.WriteBoolean("special", true);
+            w.WriteBoolean("special", special);
             w.WriteEndObject();
         }
         w.WriteEndArray();

@@ -40,7 +40,11 @@ public sealed class GptHuggingFaceTests : IDisposable
         }
     }
 
-    public static TheoryData<string> Variants => new() { "gpt2-like", "untied-dyt-sinusoidal", "nobias-rmsnorm", "unpadded", "exact-gelu" };
+    public static TheoryData<string> Variants => new()
+    {
+        "gpt2-like", "untied-dyt-sinusoidal", "nobias-rmsnorm", "unpadded", "exact-gelu",
+        "nobias-layernorm", "nobias-sinusoidal", "qkv-bias-only", "mlp-hidden", "gqa-learned", "swiglu-learned",
+    };
 
     private static GptConfig Variant(string name)
     {
@@ -51,6 +55,12 @@ public sealed class GptHuggingFaceTests : IDisposable
             "untied-dyt-sinusoidal" => baseConfig with { TiedEmbeddings = false, Norm = NormKind.DyT, Positions = PositionEncoding.Sinusoidal },
             "nobias-rmsnorm" => baseConfig with { Bias = false, Norm = NormKind.RmsNorm, Dropout = 0f },
             "exact-gelu" => baseConfig with { Activation = MlpActivation.Gelu },
+            "nobias-layernorm" => baseConfig with { Bias = false },
+            "nobias-sinusoidal" => baseConfig with { Bias = false, Positions = PositionEncoding.Sinusoidal, TiedEmbeddings = false },
+            "qkv-bias-only" => baseConfig with { Bias = false, QkvBias = true },
+            "mlp-hidden" => baseConfig with { MlpHidden = 20 },
+            "gqa-learned" => baseConfig with { KvHeads = 1 },
+            "swiglu-learned" => baseConfig with { Activation = MlpActivation.SwiGlu, MlpHidden = 12, Bias = false, Norm = NormKind.RmsNorm },
             _ => baseConfig with { VocabMultiple = 1, VocabSize = 13 },
         };
     }
@@ -274,11 +284,74 @@ public sealed class GptHuggingFaceTests : IDisposable
         Assert.Contains("activation_function", Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir)).Message);
         File.WriteAllText(path, HfGpt2StyleConfig.Replace("\"n_head\": 2", "\"n_head\": 3"));
         Assert.Contains("divisible", Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir)).Message);
-        File.WriteAllText(path, HfGpt2StyleConfig.Replace("\"model_type\": \"gpt2\"", "\"model_type\": \"llama\""));
+        File.WriteAllText(path, HfGpt2StyleConfig.Replace("\"model_type\": \"gpt2\"", "\"model_type\": \"bert\""));
         Assert.Contains("model_type", Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir)).Message);
         File.WriteAllText(path, HfGpt2StyleConfig.Replace("\"n_embd\": 8", "\"n_embd\": \"8\""));
         Assert.Contains("n_embd", Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir)).Message);
         File.WriteAllText(path, "{not json");
         Assert.Contains(path, Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir)).Message);
+    }
+
+    [Fact]
+    public void ModelWithoutBiasesWritesZeroBiasesGpt2LMHeadModelNeeds()
+    {
+        // transformers initializes absent biases at random (reported as missing keys), so a
+        // bias-free model must carry zeros for each of them to compute what we compute.
+        var config = Variant("nobias-layernorm");
+        Assert.Null(GptHuggingFace.TransformersIncompatibility(config));
+        var model = RandomModel(config, seed: 12);
+        var dir = Sub("zerobias");
+        GptHuggingFace.Save(model, dir);
+        using (var file = SafetensorsFile.Open(Path.Combine(dir, "model.safetensors")))
+        {
+            var biases = file.Tensors.Where(t => t.Name.EndsWith(".bias", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2 * 6 + 1, biases.Count); // ln_1, c_attn, c_proj, ln_2, c_fc, mlp.c_proj per layer; ln_f
+            Assert.Equal([24], file.Info("h.0.attn.c_attn.bias").Shape);
+            Assert.Equal([32], file.Info("h.1.mlp.c_fc.bias").Shape);
+            Assert.All(biases, b => Assert.True(file.ReadTensor(b.Name).Span.IndexOfAnyExcept(0f) < 0, b.Name));
+        }
+        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))))
+            Assert.Equal("gpt2", json.RootElement.GetProperty("model_type").GetString());
+        AssertSameWeights(model, GptHuggingFace.Load(dir));
+
+        // A file whose "absent" bias is not zero is not the model its config describes.
+        RewriteWeights(dir, t => t.Select(x => (x.Name, x.Name == "h.1.ln_2.bias" ? Tensor.Full(0.5f, 8) : x.Tensor)).ToList());
+        var e = Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir));
+        Assert.Contains("h.1.ln_2.bias", e.Message);
+        Assert.Contains("sharplm.bias", e.Message);
+    }
+
+    [Fact]
+    public void SinusoidalPositionsAreWrittenAsTheFixedWpeTable()
+    {
+        var config = Variant("nobias-sinusoidal");
+        var model = RandomModel(config, seed: 13);
+        var dir = Sub("sinus");
+        GptHuggingFace.Save(model, dir);
+        using (var file = SafetensorsFile.Open(Path.Combine(dir, "model.safetensors")))
+            Assert.True(file.ReadTensor("transformer.wpe.weight").Span.SequenceEqual(model.SinusoidalTable!.Span));
+        AssertSameWeights(model, GptHuggingFace.Load(dir));
+        // Trained positions under a "sinusoidal" config are refused, naming the fix.
+        RewriteWeights(dir, t => t.Select(x => (x.Name, x.Name == "transformer.wpe.weight" ? Tensor.Full(0.1f, 16, 8) : x.Tensor)).ToList());
+        Assert.Contains("learned", Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir)).Message);
+    }
+
+    [Theory]
+    [InlineData("nobias-rmsnorm", "RMSNorm")]
+    [InlineData("untied-dyt-sinusoidal", "DyT")]
+    [InlineData("gqa-learned", "grouped-query")]
+    [InlineData("swiglu-learned", "SwiGLU")]
+    public void ConfigurationsGpt2CannotExpressAreMarked(string variant, string named)
+    {
+        var config = Variant(variant);
+        string? note = GptHuggingFace.TransformersIncompatibility(config);
+        Assert.NotNull(note);
+        Assert.Contains(named, note);
+        var dir = Sub("marked-" + variant);
+        GptHuggingFace.Save(RandomModel(config, seed: 14), dir);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json")));
+        // Not "gpt2": transformers' AutoConfig refuses the folder instead of running GPT-2's LayerNorm/GELU on these weights.
+        Assert.Equal("sharplm_gpt2", json.RootElement.GetProperty("model_type").GetString());
+        Assert.Equal(note, json.RootElement.GetProperty("sharplm").GetProperty("transformers").GetString());
     }
 }

@@ -9,7 +9,8 @@ public class KvCacheTests
 {
     private const float Tolerance = 1e-4f;
 
-    public static TheoryData<string> Variants => new() { "gpt2-like", "rms-sinusoidal-nobias-untied", "dyt", "head-64", "head-48", "head-80", "exact-gelu" };
+    public static TheoryData<string> Variants => new() { "gpt2-like", "rms-sinusoidal-nobias-untied", "dyt", "head-64", "head-48", "head-80", "exact-gelu",
+        "llama", "llama-gqa", "llama-mqa", "llama-qkv-bias", "llama-head-64-gqa", "llama3-scaling", "linear-scaling" };
 
     private static GptConfig Variant(string name) => name switch
     {
@@ -24,6 +25,18 @@ public class KvCacheTests
         "head-80" => TestModels.Tiny() with { Width = 160, Heads = 2, Layers = 1 },
         // nanoGPT's MLP: the exact GELU x·Φ(x) in both the training forward and the generator.
         "exact-gelu" => TestModels.Tiny() with { Activation = MlpActivation.Gelu },
+        // LLaMA: rotary positions, RMSNorm, SwiGLU, no biases, untied; grouped-query and multi-query attention; Qwen2's q/k/v bias.
+        "llama" => TestModels.TinyLlama(),
+        "llama-gqa" => TestModels.TinyLlama() with { KvHeads = 2 },
+        "llama-mqa" => TestModels.TinyLlama() with { KvHeads = 1 },
+        "llama-qkv-bias" => TestModels.TinyLlama() with { KvHeads = 2, QkvBias = true },
+        "llama-head-64-gqa" => TestModels.TinyLlama() with { Width = 256, Heads = 4, KvHeads = 2, MlpHidden = 96, Layers = 1 },
+        "llama3-scaling" => TestModels.TinyLlama() with
+        {
+            KvHeads = 2, RopeTheta = 500000f,
+            RopeScaling = new RopeScaling { Kind = RopeScalingKind.Llama3, Factor = 8, LowFreqFactor = 1, HighFreqFactor = 4, OriginalContext = 16 },
+        },
+        "linear-scaling" => TestModels.TinyLlama() with { RopeScaling = new RopeScaling { Kind = RopeScalingKind.Linear, Factor = 4 } },
         _ => TestModels.Tiny() with { Norm = NormKind.DyT },
     };
 
@@ -84,6 +97,42 @@ public class KvCacheTests
     }
 
     [Fact]
+    public void RotaryPositionsRestartWhenTheWindowSlides()
+    {
+        // After a slide the kept tokens sit at positions 0 … keep−1 again: the cache is recomputed with
+        // those rotations, so the logits equal a fresh run over the window (not the old absolute positions).
+        var model = TestModels.Random(TestModels.TinyLlama(block: 16) with { KvHeads = 2 }, seed: 15);
+        var gen = new Generator(model, new GeneratorOptions { PrefillChunk = 5 });
+        var all = Enumerable.Range(0, 16).Select(i => (i * 11 + 3) % 61).ToList();
+        gen.Prefill(all.ToArray());
+        var logits = gen.Decode(29).ToArray();
+        all.Add(29);
+        Assert.Equal(1, gen.Slides);
+        var window = all.Skip(all.Count - 8).ToList();
+        Assert.Equal(window, gen.Tokens.ToArray());
+        AssertClose(ReferenceForward.Logits(model, window)[^1], logits, "rotary after slide");
+        // The same tokens at their old absolute positions 9 … 16 would give other logits (positions matter).
+        var shifted = ReferenceForward.Logits(model, all)[^1];
+        Assert.True(shifted.Zip(logits).Max(p => Math.Abs(p.First - p.Second)) > 1e-3f, "rotary positions had no effect");
+        for (int step = 0; step < 4; step++)
+        {
+            int id = (step * 13 + 5) % 61;
+            window.Add(id);
+            AssertClose(ReferenceForward.Logits(model, window)[^1], gen.Decode(id).ToArray(), $"rotary after slide + {step + 1}");
+        }
+    }
+
+    [Fact]
+    public void GroupedQueryCacheHoldsOnlyTheKeyValueHeads()
+    {
+        var cfg = TestModels.TinyLlama() with { KvHeads = 1 };
+        var gen = new Generator(TestModels.Random(cfg, seed: 2));
+        Assert.Equal([cfg.Layers, cfg.BlockSize, cfg.HeadSize], gen.State.KeyCache.Shape.ToArray());
+        Assert.Equal([cfg.Layers, cfg.BlockSize, cfg.HeadSize], gen.State.ValueCache.Shape.ToArray());
+        Assert.Equal((long)(gen.State.KeyCache.Length + gen.State.ValueCache.Length) * 4 / cfg.BlockSize, GptBudget.KvCacheBytesPerToken(cfg));
+    }
+
+    [Fact]
     public void APromptLongerThanTheWindowKeepsItsNewestTokens()
     {
         var model = TestModels.Random(TestModels.Tiny(block: 16), seed: 6);
@@ -107,10 +156,12 @@ public class KvCacheTests
         Assert.Contains("61", bad.Message);
     }
 
-    [Fact]
-    public void DecodeAllocatesNothingPerToken()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DecodeAllocatesNothingPerToken(bool llama)
     {
-        var model = TestModels.Random(TestModels.Tiny(block: 160), seed: 9);
+        var model = TestModels.Random(llama ? TestModels.TinyLlama(block: 160) with { KvHeads = 2 } : TestModels.Tiny(block: 160), seed: 9);
         foreach (int threads in new[] { 1, 2 })
         {
             int saved = KernelThreads.Count;

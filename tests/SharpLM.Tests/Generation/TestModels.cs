@@ -12,6 +12,9 @@ internal static class TestModels
         VocabSize = vocab, BlockSize = block, Layers = 2, Heads = 4, Width = 32, VocabMultiple = 16,
     };
 
+    /// <summary>A tiny LLaMA-style model (rotary, RMSNorm, SwiGLU with hidden 48, no biases, untied head).</summary>
+    public static GptConfig TinyLlama(int vocab = 61, int block = 24) => Tiny(vocab, block).AsLlama() with { MlpHidden = 48, RopeTheta = 100f };
+
     public static Gpt Random(GptConfig config, ulong seed)
     {
         var model = new Gpt(config, seed);

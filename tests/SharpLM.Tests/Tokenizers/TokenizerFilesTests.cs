@@ -120,6 +120,10 @@ public sealed class TokenizerFilesTests : IDisposable
 
         File.WriteAllText(PathOf("u.json"), "{\"model\": {\"type\": \"Unigram\"}}");
         e = Assert.Throws<TokenizerFormatException>(() => TokenizerFiles.Load(PathOf("u.json")));
+        Assert.Equal("model.vocab", e.Where);   // a Unigram model needs its scored pieces
+
+        File.WriteAllText(PathOf("w.json"), "{\"model\": {\"type\": \"Trigram\"}}");
+        e = Assert.Throws<TokenizerFormatException>(() => TokenizerFiles.Load(PathOf("w.json")));
         Assert.Equal("model.type", e.Where);
 
         File.WriteAllText(PathOf("v.json"), "{\"model\": {\"type\": \"BPE\",\n \"vocab\": {");

@@ -22,23 +22,26 @@ public static class DecodeBench
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length prefilled in one pass.", DefaultValueFactory = _ => 128 };
         var newTokens = new Option<int>("--new-tokens") { Description = "Tokens decoded one at a time after the prompt.", DefaultValueFactory = _ => 128 };
         var threads = new Option<int>("--threads") { Description = "Kernel threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var context = new Option<int?>("--context") { Description = "Context length the KV cache is sized for (default: the preset's, at most 4096; llama-3.2-1b's 131072 would need 8.6 GB of cache)." };
         var repeat = new Option<int>("--repeat") { Description = "Timed runs; the median is reported.", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "One JSON object per line instead of text." };
         var cmd = new Command("decode", "Prefill and decode tokens/s of a preset on random weights (KV cache, fp32).");
-        foreach (var o in new Option[] { preset, promptTokens, newTokens, threads, repeat, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { preset, promptTokens, newTokens, threads, context, repeat, json }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
-            Run(pr.GetValue(preset)!, pr.GetValue(promptTokens), pr.GetValue(newTokens), pr.GetValue(threads), pr.GetValue(repeat), pr.GetValue(json));
+            Run(pr.GetValue(preset)!, pr.GetValue(promptTokens), pr.GetValue(newTokens), pr.GetValue(threads), pr.GetValue(context), pr.GetValue(repeat), pr.GetValue(json));
             return 0;
         });
         return cmd;
     }
 
-    private static void Run(string presetName, int promptTokens, int newTokens, int threads, int repeat, bool json)
+    private static void Run(string presetName, int promptTokens, int newTokens, int threads, int? context, int repeat, bool json)
     {
         GptConfig config;
         try { config = GptConfig.Preset(presetName); }
         catch (ArgumentException e) { throw new CliException($"--preset: {e.Message}"); }
+        if (context is < 1) throw new CliException($"--context must be ≥ 1, got {context}");
+        config = config with { BlockSize = context ?? Math.Min(config.BlockSize, 4096) };
         if (threads < 1) throw new CliException($"--threads must be ≥ 1, got {threads}");
         if (repeat < 1) throw new CliException($"--repeat must be ≥ 1, got {repeat}");
         if (promptTokens < 1) throw new CliException($"--prompt-tokens must be ≥ 1, got {promptTokens}");
@@ -91,14 +94,14 @@ public static class DecodeBench
 
     /// <summary>
     /// The memory-bound ceiling measured in the same run: per "token", every weight matrix a
-    /// decode step reads goes through the same mat-vec once (QKV, output, up, down per layer,
+    /// decode step reads goes through the same mat-vec once (QKV, output, up, gate, down per layer,
     /// then the vocabulary head), with nothing else. Median tokens/s.
     /// </summary>
     private static unsafe double WeightStreamTokensPerSecond(Gpt model, int tokens, int repeat)
     {
         var cfg = model.Config;
         var matVec = new DecodeMatVec();
-        var x = new Tensor(cfg.MlpWidth);
+        var x = new Tensor(Math.Max(cfg.MlpWidth, cfg.Width));
         var y = new Tensor(Math.Max(cfg.VocabSize, cfg.MlpWidth));
         var rates = new double[repeat];
         for (int r = -1; r < repeat; r++)
@@ -107,7 +110,7 @@ public static class DecodeBench
             for (int t = 0; t < tokens; t++)
             {
                 foreach (var b in model.Blocks)
-                    foreach (var lin in new[] { b.Attention.QkvProjection, b.Attention.OutputProjection, b.Mlp.Up, b.Mlp.Down })
+                    foreach (var lin in new[] { b.Attention.QkvProjection, b.Attention.OutputProjection, b.Mlp.Up, b.Mlp.Gate, b.Mlp.Down }.OfType<SharpLM.Nn.Linear>())
                         matVec.Run(lin.OutFeatures, lin.InFeatures, lin.Weight.Data.Pointer, x.Pointer, null, y.Pointer, accumulate: false);
                 matVec.Run(cfg.VocabSize, cfg.Width, model.OutputWeight.Data.Pointer, x.Pointer, null, y.Pointer, accumulate: false);
             }

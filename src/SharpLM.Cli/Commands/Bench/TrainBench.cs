@@ -104,21 +104,19 @@ public static class TrainBench
     }
 
     /// <summary>
-    /// FLOPs of one training step as nanoGPT/PaLM count them: 6·N per token (N = parameters
-    /// without the position table; forward 2N, backward 4N) plus attention's 12·L·C·T per token.
+    /// FLOPs of one training step as nanoGPT/PaLM count them: 6·N per token (N = parameters in
+    /// matrix products, <see cref="GptBudget.MatmulParameters"/>: without the position table or an untied
+    /// embedding lookup; forward 2N, backward 4N) plus attention's 12·L·H·D·T per token.
     /// </summary>
-    public static double StepFlops(Gpt model, int tokens, int t)
-    {
-        var c = model.Config;
-        long n = model.ParameterCount() - (model.PositionEmbedding?.Weight.Data.Length ?? 0);
-        return 6.0 * n * tokens + 12.0 * c.Layers * c.Width * t * tokens;
-    }
+    public static double StepFlops(Gpt model, int tokens, int t) => GptBudget.TrainingFlopsPerToken(model.Config, t) * tokens;
 
     /// <summary>FLOPs of the step's matrix products only: forward 2·(weights of every linear layer and the head) per token, backward twice that.</summary>
     public static double MatmulFlops(Gpt model, int tokens)
     {
         var c = model.Config;
-        double weights = c.Layers * (3.0 * c.Width * c.Width + c.Width * c.Width + 2.0 * c.Width * c.MlpWidth) + (double)c.PaddedVocabSize * c.Width;
+        int mlpMatrices = c.Activation == MlpActivation.SwiGlu ? 3 : 2;      // up, down (+ SwiGLU's gate)
+        double weights = c.Layers * ((double)c.QkvWidth * c.Width + (double)c.Heads * c.HeadSize * c.Width + mlpMatrices * (double)c.Width * c.MlpWidth)
+            + (double)c.PaddedVocabSize * c.Width;
         return 6.0 * weights * tokens;
     }
 
