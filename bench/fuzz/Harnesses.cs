@@ -1,6 +1,7 @@
 using SharpLM.Formats;
 using SharpLM.Tokenizers;
 using SharpLM.Training;
+using SharpLM.Training.Data;
 
 namespace SharpLM.Fuzz;
 
@@ -23,6 +24,16 @@ public static class Harnesses
         Harness.One<InvalidDataException>("llmc-tokens", "tokens.bin", path => LlmcTokens.Read(path)),
         Harness.One<InvalidDataException>("gpt2-config", "config.json", path => HuggingFaceGpt2Config.Read(path)),
         Harness.One<InvalidDataException>("trainer-state", TrainerState.FileName, path => TrainerState.Read(path)),
+        Harness.One<InvalidDataException>("llama-config", "config.json", path => HuggingFaceLlamaConfig.Read(path)),
+        Harness.One<GgufFormatException>("gguf", "model.gguf", ReadGguf),
+        Harness.One<InvalidDataException>("llama2c-checkpoint", "model.bin", path => Llama2cCheckpoint.Read(path)).Also<NotSupportedException>(),
+        Harness.One<TokenizerFormatException>("llama2c-tokenizer", "tokenizer.bin", path => Exercise(Llama2cTokenizer.Load(path))),
+        Harness.One<TokenizerFormatException>("sentencepiece-model", "tokenizer.model", path => Exercise(SentencePieceTokenizer.Load(path))),
+        Harness.One<TokenizerFormatException>("wordpiece-vocab", "vocab.txt", path => Exercise(WordPieceVocabFile.Read(path))),
+        Harness.One<InvalidDataException>("gettext-mo", "messages.mo", path => GettextMo.Read(path)),
+        Harness.One<InvalidDataException>("conll", "train.conll", path => ConllFile.Read(path)),
+        Harness.One<InvalidDataException>("labeled-jsonl", "train.jsonl", path => LabeledTextFile.Read(path)),
+        Harness.One<InvalidDataException>("text-pairs", "pairs.tsv", path => TextPairFile.Read(path)),
     ];
 
     /// <summary>The harness called <paramref name="name"/>, or null.</summary>
@@ -33,6 +44,14 @@ public static class Harnesses
     {
         using var checkpoint = LlmcCheckpoint.Open(path);
         foreach (var (name, _) in checkpoint.Header.Layout()) checkpoint.ReadTensor(name);
+    }
+
+    /// <summary>Opens a GGUF file and reads every tensor SharpLM can compute with.</summary>
+    private static void ReadGguf(string path)
+    {
+        using var file = GgufFile.Open(path);
+        foreach (var info in file.Tensors)
+            if (SharpLM.Kernels.QuantTypes.IsComputable(info.Type)) file.ReadTensor(info.Name);
     }
 
     /// <summary>

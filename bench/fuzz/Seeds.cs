@@ -4,6 +4,7 @@ using SharpLM.Formats;
 using SharpLM.Tensors;
 using SharpLM.Tokenizers;
 using SharpLM.Training;
+using SharpLM.Training.Data;
 
 namespace SharpLM.Fuzz;
 
@@ -77,10 +78,64 @@ public static class Seeds
         };
         File.WriteAllBytes(Path.Combine(Dir("trainer-state"), "trainer_state.json"), Made(state.Write));
 
+        WriteMergedFormats(root, texts, wordPiece, Made);
+
         Directory.Delete(scratch, recursive: true);
         foreach (var h in Harnesses.All)
             if (!Directory.Exists(Path.Combine(root, h.Name)) || Directory.GetFiles(Path.Combine(root, h.Name)).Length == 0)
                 Console.Error.WriteLine($"warning: no seeds for harness '{h.Name}'");
+    }
+
+    /// <summary>Seeds for the formats that landed with the LLaMA, SentencePiece, GGUF, BERT and T5 work.</summary>
+    private static void WriteMergedFormats(string root, string[] texts, WordPieceTokenizer wordPiece, Func<Action<string>, byte[]> made)
+    {
+        string Dir(string harness) => Directory.CreateDirectory(Path.Combine(root, harness)).FullName;
+
+        var llama = new HuggingFaceLlamaConfig { VocabSize = 64, HiddenSize = 16, Layers = 2, Heads = 4, KvHeads = 2, IntermediateSize = 40, MaxPositions = 32 };
+        File.WriteAllBytes(Path.Combine(Dir("llama-config"), "config.json"), made(llama.Write));
+
+        var gguf = new GgufWriter()
+            .Add("general.architecture", GgufValue.String("llama"))
+            .Add("llama.block_count", GgufValue.UInt32(1))
+            .Add("tokenizer.ggml.tokens", GgufValue.Array(GgufValueType.String, new[] { "<s>", "\u2581h\u00e9", "" }))
+            .Add("tokenizer.ggml.scores", GgufValue.Array(GgufValueType.Float32, new[] { 0f, -1.5f, 2f }))
+            .Add("f64", GgufValue.Scalar(GgufValueType.Float64, Math.PI))
+            .AddTensor("f32", SharpLM.Kernels.QuantType.F32, [4, 2], new byte[32])
+            .AddTensor("f16", SharpLM.Kernels.QuantType.F16, [4], new byte[] { 0, 0x3c, 0, 0xc0, 0, 0, 0, 0x40 })
+            .AddTensor("q8", SharpLM.Kernels.QuantType.Q8_0, [32], Enumerable.Range(0, 34).Select(i => (byte)(i == 1 ? 0x3c : i)).ToArray());
+        File.WriteAllBytes(Path.Combine(Dir("gguf"), "small.gguf"), made(gguf.Write));
+
+        var header = new Llama2cHeader(Dim: 8, HiddenDim: 16, Layers: 1, Heads: 2, KvHeads: 1, VocabSize: 12, SeqLen: 8, SharedClassifier: false);
+        var weights = new Llama2cWeights(header);
+        float v = 0;
+        Tensor[] all = [weights.TokenEmbedding, .. weights.AttentionNorm, .. weights.Wq, .. weights.Wk, .. weights.Wv, .. weights.Wo,
+            .. weights.FfnNorm, .. weights.W1, .. weights.W2, .. weights.W3, weights.FinalNorm, .. (weights.Classifier is { } c ? [c] : Array.Empty<Tensor>())];
+        foreach (var t in all)
+            foreach (ref float x in t.Span) x = v += 0.01f;
+        File.WriteAllBytes(Path.Combine(Dir("llama2c-checkpoint"), "v0.bin"), made(p => Llama2cCheckpoint.Write(p, weights, 0)));
+        File.WriteAllBytes(Path.Combine(Dir("llama2c-checkpoint"), "v1.bin"), made(p => Llama2cCheckpoint.Write(p, weights, 1)));
+
+        var sentencePiece = SentencePieceBpeTrainer.Train(texts, 300);
+        File.WriteAllBytes(Path.Combine(Dir("sentencepiece-model"), "bpe.model"), made(sentencePiece.SaveModel));
+        File.WriteAllBytes(Path.Combine(Dir("sentencepiece-model"), "unigram.model"), made(UnigramTrainer.Train(texts, 60, new SentencePieceTrainerOptions { ByteFallback = false }).SaveModel));
+        File.WriteAllBytes(Path.Combine(Dir("llama2c-tokenizer"), "tokenizer.bin"), made(Llama2cTokenizer.FromSentencePiece(sentencePiece).Save));
+
+        File.WriteAllBytes(Path.Combine(Dir("wordpiece-vocab"), "vocab.txt"), made(p => WordPieceVocabFile.Write(wordPiece, p)));
+
+        File.WriteAllBytes(Path.Combine(Dir("gettext-mo"), "messages.mo"), GettextMo.Write(
+        [
+            new GettextMessage(null, "", null, ["Content-Type: text/plain; charset=UTF-8\n"]),
+            new GettextMessage(null, "file", "files", ["Datei", "Dateien"]),
+            new GettextMessage("menu", "Open", null, ["\u00d6ffnen"]),
+        ]));
+        File.WriteAllBytes(Path.Combine(Dir("gettext-mo"), "big-endian.mo"), GettextMo.Write([new GettextMessage(null, "yes", null, ["ja"])], littleEndian: false));
+
+        File.WriteAllBytes(Path.Combine(Dir("conll"), "train.conll"), made(p => ConllFile.Write(p,
+            [new TaggedSentence(["The", "string", "class"], ["O", "B-TYPE", "O"]), new TaggedSentence(["List", "of", "int"], ["B-TYPE", "O", "B-TYPE"])])));
+        File.WriteAllBytes(Path.Combine(Dir("labeled-jsonl"), "train.jsonl"), made(p => LabeledTextFile.WriteJsonl(p,
+            [new LabeledText("a fine film", null, "pos"), new LabeledText("is it?", "no \"quote\"", "neg")])));
+        File.WriteAllBytes(Path.Combine(Dir("text-pairs"), "pairs.tsv"), made(p => TextPairFile.WriteTsv(p,
+            [new TextPair("Open file", "Datei \u00f6ffnen", "de"), new TextPair("Save", "Speichern")])));
     }
 
     /// <summary>A hand-built safetensors file with F16, BF16, I64 and U8 tensors (the writer only writes F32).</summary>
