@@ -59,7 +59,7 @@ internal static class GgufHeaderParser
             {
                 ulong n = r.U64($"{name}: dimension {d}");
                 if (n > long.MaxValue) throw r.Fail(name, $"dimension {d} = {n} is negative as int64");
-                if (n > int.MaxValue) throw r.Fail(name, $"dimension {d} = {n} is larger than a SharpLM tensor dimension can be ({int.MaxValue})");
+                if (n > int.MaxValue) throw r.Fail(name, $"dimension {d} = {n} overflows a SharpLM tensor dimension (int32, at most {int.MaxValue})");
                 dims[d] = (long)n;
                 if (n != 0 && elements > long.MaxValue / (long)n) throw r.Fail(name, "element count overflows int64");
                 elements *= (long)n;

@@ -224,9 +224,9 @@ public static partial class GptHuggingFace
             return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
                    && doc.RootElement.TryGetProperty("model_type", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.String ? t.GetString() : null;
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
         {
-            return null; // the GPT-2 reader reports the broken JSON with its position
+            return null; // the GPT-2 reader reports the broken JSON (or string) with its position
         }
     }
 
