@@ -118,6 +118,7 @@ public static class Seeds
         var sentencePiece = SentencePieceBpeTrainer.Train(texts, 300);
         File.WriteAllBytes(Path.Combine(Dir("sentencepiece-model"), "bpe.model"), made(sentencePiece.SaveModel));
         File.WriteAllBytes(Path.Combine(Dir("sentencepiece-model"), "unigram.model"), made(UnigramTrainer.Train(texts, 60, new SentencePieceTrainerOptions { ByteFallback = false }).SaveModel));
+        File.WriteAllBytes(Path.Combine(Dir("tokenizer-json"), "sentencepiece-bpe.json"), made(p => TokenizerFiles.Save(sentencePiece, p)));
         File.WriteAllBytes(Path.Combine(Dir("llama2c-tokenizer"), "tokenizer.bin"), made(Llama2cTokenizer.FromSentencePiece(sentencePiece).Save));
 
         File.WriteAllBytes(Path.Combine(Dir("wordpiece-vocab"), "vocab.txt"), made(p => WordPieceVocabFile.Write(wordPiece, p)));
