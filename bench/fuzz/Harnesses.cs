@@ -33,6 +33,8 @@ public static class Harnesses
         Harness.One<InvalidDataException>("gettext-mo", "messages.mo", path => GettextMo.Read(path)),
         Harness.One<InvalidDataException>("conll", "train.conll", path => ConllFile.Read(path)),
         Harness.One<InvalidDataException>("labeled-jsonl", "train.jsonl", path => LabeledTextFile.Read(path)),
+        Harness.One<InvalidDataException>("bert-config", "config.json", path => SharpLM.Models.BertHuggingFaceConfig.Read(path)),
+        Harness.One<InvalidDataException>("t5-config", "config.json", path => SharpLM.Models.EncoderDecoderHuggingFace.FromJson(path)),
         Harness.One<InvalidDataException>("text-pairs", "pairs.tsv", path => TextPairFile.Read(path)),
     ];
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using SharpLM.Formats;
+using SharpLM.Models;
 using SharpLM.Tensors;
 using SharpLM.Tokenizers;
 using SharpLM.Training;
@@ -135,6 +136,16 @@ public static class Seeds
             [new TaggedSentence(["The", "string", "class"], ["O", "B-TYPE", "O"]), new TaggedSentence(["List", "of", "int"], ["B-TYPE", "O", "B-TYPE"])])));
         File.WriteAllBytes(Path.Combine(Dir("labeled-jsonl"), "train.jsonl"), made(p => LabeledTextFile.WriteJsonl(p,
             [new LabeledText("a fine film", null, "pos"), new LabeledText("is it?", "no \"quote\"", "neg")])));
+        File.WriteAllText(Path.Combine(Dir("bert-config"), "config.json"), """
+            {"architectures": ["BertForTokenClassification"], "model_type": "bert", "vocab_size": 120, "hidden_size": 16,
+             "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 32, "max_position_embeddings": 64,
+             "type_vocab_size": 2, "hidden_act": "gelu", "layer_norm_eps": 1e-12, "hidden_dropout_prob": 0.1,
+             "attention_probs_dropout_prob": 0.1, "position_embedding_type": "absolute",
+             "id2label": {"0": "O", "1": "B-TYPE"}, "label2id": {"O": 0, "B-TYPE": 1}}
+            """);
+        foreach (var family in new[] { EncoderDecoderFamily.T5, EncoderDecoderFamily.Bart })
+            File.WriteAllText(Path.Combine(Dir("t5-config"), $"{family.ToString().ToLowerInvariant()}.json"),
+                SharpLM.Models.EncoderDecoderHuggingFace.ToJson(new EncoderDecoderConfig { Family = family }).ToJsonString());
         File.WriteAllBytes(Path.Combine(Dir("text-pairs"), "pairs.tsv"), made(p => TextPairFile.WriteTsv(p,
             [new TextPair("Open file", "Datei \u00f6ffnen", "de"), new TextPair("Save", "Speichern")])));
     }
