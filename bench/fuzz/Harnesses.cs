@@ -36,6 +36,7 @@ public static class Harnesses
         Harness.One<InvalidDataException>("bert-config", "config.json", path => SharpLM.Models.BertHuggingFaceConfig.Read(path)),
         Harness.One<InvalidDataException>("t5-config", "config.json", path => SharpLM.Models.EncoderDecoderHuggingFace.FromJson(path)),
         Harness.One<InvalidDataException>("text-pairs", "pairs.tsv", path => TextPairFile.Read(path)),
+        Harness.One<InvalidDataException>("text-pairs-jsonl", "pairs.jsonl", path => TextPairFile.Read(path)),
     ];
 
     /// <summary>The harness called <paramref name="name"/>, or null.</summary>

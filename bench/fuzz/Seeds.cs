@@ -146,6 +146,7 @@ public static class Seeds
         foreach (var family in new[] { EncoderDecoderFamily.T5, EncoderDecoderFamily.Bart })
             File.WriteAllText(Path.Combine(Dir("t5-config"), $"{family.ToString().ToLowerInvariant()}.json"),
                 SharpLM.Models.EncoderDecoderHuggingFace.ToJson(new EncoderDecoderConfig { Family = family }).ToJsonString());
+        File.WriteAllText(Path.Combine(Dir("text-pairs-jsonl"), "pairs.jsonl"), "{\"source\": \"Open file\", \"target\": \"Datei \\u00f6ffnen\"}\n{\"input\": \"Save\", \"output\": \"Speichern\"}\n");
         File.WriteAllBytes(Path.Combine(Dir("text-pairs"), "pairs.tsv"), made(p => TextPairFile.WriteTsv(p,
             [new TextPair("Open file", "Datei \u00f6ffnen", "de"), new TextPair("Save", "Speichern")])));
     }
