@@ -40,12 +40,13 @@ public static class JsonLimits
     internal static JsonDocument Parse(string json, Func<string, string, Exception> error) => Parse(Encoding.UTF8.GetBytes(json), error);
 
     /// <summary>
-    /// Parses UTF-8 JSON with <see cref="MaxDepth"/>, after checking that the bytes are valid UTF-8,
+    /// Parses UTF-8 JSON (a leading byte-order mark is skipped) with <see cref="MaxDepth"/>, after checking that the bytes are valid UTF-8,
     /// and then checks that no string or property name holds an escaped lone surrogate. Every
     /// problem is thrown as <paramref name="error"/>(field, problem).
     /// </summary>
     internal static JsonDocument Parse(ReadOnlyMemory<byte> utf8, Func<string, string, Exception> error, bool allowTrailingCommas = false)
     {
+        if (utf8.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) utf8 = utf8[3..]; // a UTF-8 byte-order mark (Windows editors add one)
         if (!Utf8.IsValid(utf8.Span))
             throw error($"byte {FirstInvalidUtf8(utf8.Span)}", "the text is not valid UTF-8");
         JsonDocument doc;

@@ -170,4 +170,13 @@ public sealed class HostileSizeTests : HostileInput
         var json = Write("sparse.json", "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{\"[UNK]\":0,\"a\":4000000}}}");
         FailsFast<TokenizerFormatException>(() => TokenizerFiles.Load(json), json, "only 2 tokens");
     }
+
+    [Fact]
+    public void JsonWithAByteOrderMarkStillReads()
+    {
+        // Windows editors save config.json with a UTF-8 BOM; the limits must not turn that into an error.
+        var config = new HuggingFaceGpt2Config { VocabSize = 10, Positions = 8, Width = 4, Layers = 1, Heads = 2 };
+        var path = Write("config.json", [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(config.ToJson())]);
+        Assert.Equal(config, HuggingFaceGpt2Config.Read(path));
+    }
 }
