@@ -19,7 +19,16 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(QuickstartCommand.Create());
-        foreach (var c in BertCommands.Create()) root.Subcommands.Add(c);
+        BertCommands.Register(root);
+        // Encoder-decoders (T5/BART): sub-commands of the shared pretrain / finetune / data commands, plus generation.
+        Command Shared(string name) => root.Subcommands.First(c => c.Name == name);
+        Shared("pretrain").Subcommands.Add(Commands.Seq2Seq.Seq2SeqPretrainCommand.Create());
+        Shared("finetune").Subcommands.Add(Commands.Seq2Seq.FinetuneSeq2SeqCommand.Create());
+        Shared("data").Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.Gettext());
+        Shared("data").Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.ManPages());
+        root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqCommand.Create("seq2seq"));
+        root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqCommand.Create("translate"));
+        root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.Baseline());
         return root;
     }
 

@@ -20,16 +20,23 @@ public static class AttentionMapWriter
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
     /// <summary>The maps as an SVG document.</summary>
-    public static string ToSvg(IReadOnlyList<string> tokens, IReadOnlyList<AttentionMap> maps, string caption)
+    public static string ToSvg(IReadOnlyList<string> tokens, IReadOnlyList<AttentionMap> maps, string caption) => ToSvg(tokens, tokens, maps, caption);
+
+    /// <summary>
+    /// Rectangular maps as an SVG document: rows are <paramref name="rowTokens"/> (e.g. a decoder's output
+    /// tokens), columns <paramref name="columnTokens"/> (the source tokens cross-attention looks at);
+    /// weights are row-major <c>[rows, columns]</c>.
+    /// </summary>
+    public static string ToSvg(IReadOnlyList<string> rowTokens, IReadOnlyList<string> columnTokens, IReadOnlyList<AttentionMap> maps, string caption)
     {
-        var root = BuildSvg(tokens, maps, caption);
+        var root = BuildSvg(rowTokens, columnTokens, maps, caption);
         return new XDocument(new XDeclaration("1.0", "utf-8", null), root).Declaration + "\n" + root.ToString(SaveOptions.DisableFormatting);
     }
 
     /// <summary>The maps as an HTML page with the SVG inline (no external files or scripts).</summary>
     public static string ToHtml(IReadOnlyList<string> tokens, IReadOnlyList<AttentionMap> maps, string caption)
     {
-        var svg = BuildSvg(tokens, maps, caption).ToString(SaveOptions.DisableFormatting);
+        var svg = BuildSvg(tokens, tokens, maps, caption).ToString(SaveOptions.DisableFormatting);
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>Attention maps</title>");
         sb.Append("<style>body{font-family:sans-serif;margin:1.5em;color:#222}svg{max-width:100%;height:auto}</style></head><body>");
@@ -40,18 +47,20 @@ public static class AttentionMapWriter
         return sb.ToString();
     }
 
-    private static XElement BuildSvg(IReadOnlyList<string> tokens, IReadOnlyList<AttentionMap> maps, string caption)
+    private static XElement BuildSvg(IReadOnlyList<string> rowTokens, IReadOnlyList<string> columnTokens, IReadOnlyList<AttentionMap> maps, string caption)
     {
-        int t = tokens.Count;
-        if (t == 0) throw new ArgumentException("attention map: no tokens.", nameof(tokens));
+        int t = rowTokens.Count, tk = columnTokens.Count;
+        bool square = ReferenceEquals(rowTokens, columnTokens);
+        if (t == 0 || tk == 0) throw new ArgumentException("attention map: no tokens.", nameof(rowTokens));
         foreach (var m in maps)
-            if (m.Weights.Length != t * t) throw new ArgumentException($"attention map '{m.Title}': {m.Weights.Length} weights for {t} tokens (expected {t * t}).", nameof(maps));
-        var labels = tokens.Select(Label).ToArray();
-        int cell = Math.Clamp(480 / t, 3, 22);
+            if (m.Weights.Length != t * tk) throw new ArgumentException($"attention map '{m.Title}': {m.Weights.Length} weights for {t} × {tk} tokens (expected {t * tk}).", nameof(maps));
+        var labels = rowTokens.Select(Label).ToArray();
+        var columnLabels = columnTokens.Select(Label).ToArray();
+        int cell = Math.Clamp(480 / Math.Max(t, tk), 3, 22);
         bool showLabels = cell >= 8;
-        int labelSpace = showLabels ? Math.Min(140, 8 + 7 * labels.Max(l => l.Length)) : 8;
-        int mapSize = cell * t;
-        int panelW = labelSpace + mapSize + 24, panelH = 24 + labelSpace + mapSize + 24;
+        int labelSpace = showLabels ? Math.Min(140, 8 + 7 * labels.Concat(columnLabels).Max(l => l.Length)) : 8;
+        int mapSize = cell * t, mapWidth = cell * tk;
+        int panelW = labelSpace + mapWidth + 24, panelH = 24 + labelSpace + mapSize + 24;
         int columns = Math.Min(MapsPerRow, maps.Count), rows = (maps.Count + MapsPerRow - 1) / MapsPerRow;
         int width = Math.Max(360, columns * panelW), height = 40 + rows * panelH + 30;
         var inv = CultureInfo.InvariantCulture;
@@ -69,29 +78,32 @@ public static class AttentionMapWriter
             int gx = ox + labelSpace, gy = oy + 24 + labelSpace;
             var g = new XElement(Svg + "g", new XAttribute("class", "map"));
             g.Add(new XElement(Svg + "text", new XAttribute("x", ox + 4), new XAttribute("y", oy + 14), new XAttribute("font-weight", "bold"), map.Title));
-            g.Add(new XElement(Svg + "rect", new XAttribute("x", gx), new XAttribute("y", gy), new XAttribute("width", mapSize), new XAttribute("height", mapSize),
+            g.Add(new XElement(Svg + "rect", new XAttribute("x", gx), new XAttribute("y", gy), new XAttribute("width", mapWidth), new XAttribute("height", mapSize),
                 new XAttribute("fill", "#eeeeee"), new XAttribute("stroke", "#999999"), new XAttribute("stroke-width", 0.5)));
             for (int q = 0; q < t; q++)
-                for (int s = 0; s < t; s++)
+                for (int s = 0; s < tk; s++)
                 {
-                    float w = map.Weights[q * t + s];
-                    if (s > q && w == 0f) continue; // the masked future: left as the grey background
+                    float w = map.Weights[q * tk + s];
+                    if (square && s > q && w == 0f) continue; // the masked future: left as the grey background
                     var rect = new XElement(Svg + "rect",
                         new XAttribute("x", gx + s * cell), new XAttribute("y", gy + q * cell),
                         new XAttribute("width", cell), new XAttribute("height", cell), new XAttribute("fill", Color(w)),
-                        new XElement(Svg + "title", string.Format(inv, "{0} → {1}: {2:F3}", labels[q], labels[s], w)));
+                        new XElement(Svg + "title", string.Format(inv, "{0} → {1}: {2:F3}", labels[q], columnLabels[s], w)));
                     g.Add(rect);
                 }
             if (showLabels)
+            {
+                // Row labels (queries) on the left, column labels (keys) rotated along the top.
                 for (int i = 0; i < t; i++)
-                {
-                    // Row labels (queries) on the left, column labels (keys) rotated along the top.
                     g.Add(new XElement(Svg + "text", new XAttribute("x", gx - 4), new XAttribute("y", gy + i * cell + cell * 0.75),
                         new XAttribute("text-anchor", "end"), labels[i]));
+                for (int i = 0; i < tk; i++)
+                {
                     double cx = gx + i * cell + cell * 0.7, cy = gy - 4;
                     g.Add(new XElement(Svg + "text", new XAttribute("x", cx.ToString(inv)), new XAttribute("y", cy.ToString(inv)),
-                        new XAttribute("transform", string.Format(inv, "rotate(-60 {0} {1})", cx, cy)), labels[i]));
+                        new XAttribute("transform", string.Format(inv, "rotate(-60 {0} {1})", cx, cy)), columnLabels[i]));
                 }
+            }
             svg.Add(g);
         }
         svg.Add(new XElement(Svg + "text", new XAttribute("x", 8), new XAttribute("y", height - 10), new XAttribute("fill", "#555555"),

@@ -25,13 +25,12 @@ public static class ChatCommand
             // A reply ends at a blank line unless --stop says otherwise.
             var options = shared.Read(pr, (pr.GetValue(shared.Stop) ?? []).Length == 0 ? ["\n\n"] : null);
             GenerateModelLoader.SetThreads(pr.GetValue(shared.Threads));
-            var (model, tokenizer) = GenerateModelLoader.Load(pr.GetValue(shared.Model), pr.GetValue(shared.Tokenizer));
-            var generator = new TextGenerator(model, tokenizer);
+            var (generator, tokenizer) = GenerateModelLoader.LoadTextGenerator(pr.GetValue(shared.Model), pr.GetValue(shared.Tokenizer));
             string userPrefix = GenerateSamplingOptions.Unescape(pr.GetValue(user) ?? "");
             string replyPrefix = GenerateSamplingOptions.Unescape(pr.GetValue(reply) ?? "");
             string pendingSystem = GenerateSamplingOptions.Unescape(pr.GetValue(system) ?? "");
             bool interactive = !Console.IsInputRedirected;
-            Console.Error.WriteLine($"chat with {model.Config.Layers}-layer model, context {model.Config.BlockSize} tokens; /reset forgets, /quit ends.");
+            Console.Error.WriteLine($"chat with {generator.Generator.Config.Layers}-layer model, context {generator.Generator.Config.BlockSize} tokens; /reset forgets, /quit ends.");
             int turn = 0;
             while (true)
             {
@@ -47,7 +46,7 @@ public static class ChatCommand
                 }
                 Console.Out.WriteLine();
                 var s = generator.LastStats!;
-                Console.Error.WriteLine($"[{s.GeneratedTokens} tokens, {s.DecodeTokensPerSecond:F1} tok/s, context {generator.Generator.Position}/{model.Config.BlockSize}{(generator.Generator.Slides > 0 ? $", window slid {generator.Generator.Slides}×" : "")}]");
+                Console.Error.WriteLine($"[{s.GeneratedTokens} tokens, {s.DecodeTokensPerSecond:F1} tok/s, context {generator.Generator.Position}/{generator.Generator.Config.BlockSize}{(generator.Generator.Slides > 0 ? $", window slid {generator.Generator.Slides}×" : "")}]");
                 turn++;
             }
             return 0;

@@ -14,15 +14,13 @@ namespace SharpLM.Cli.Commands;
 /// </summary>
 public static partial class DataCommand
 {
-    /// <summary>Creates the <c>data</c> command and its sub-commands.</summary>
-    public static Command Create()
-    {
-        var cmd = new Command("data", "Build data sets from the .NET SDK's XML docs: sdk-ner (CoNLL), sdk-classify (JSONL), sdk-pretrain (text).");
-        cmd.Subcommands.Add(Sub("sdk-ner", "Named entities (TYPE, MEMBER, PARAM, KEYWORD) from the summaries' markup, as CoNLL train/validation/test files.", WriteNer));
-        cmd.Subcommands.Add(Sub("sdk-classify", "Which API area (namespace's first two components, the N most frequent) a summary documents, as JSONL train/validation/test files.", WriteClassify));
-        cmd.Subcommands.Add(Sub("sdk-pretrain", "Pretraining text from the train assemblies (test assemblies left out): one sentence per line, a blank line between types.", WritePretrain));
-        return cmd;
-    }
+    /// <summary>The <c>data</c> sub-commands built from the SDK docs: sdk-ner, sdk-classify, sdk-pretrain.</summary>
+    public static IEnumerable<Command> Subcommands() =>
+    [
+        Sub("sdk-ner", "Named entities (TYPE, MEMBER, PARAM, KEYWORD) from the summaries' markup, as CoNLL train/validation/test files.", WriteNer),
+        Sub("sdk-classify", "Which API area (namespace's first two components, the N most frequent) a summary documents, as JSONL train/validation/test files.", WriteClassify),
+        Sub("sdk-pretrain", "Pretraining text from the train assemblies (test assemblies left out): one sentence per line, a blank line between types.", WritePretrain),
+    ];
 
     private sealed record Args(string Out, ulong Seed, double Validation, double Test, int Areas);
 

@@ -17,14 +17,8 @@ namespace SharpLM.Cli.Commands;
 /// </summary>
 public static class FinetuneCommand
 {
-    /// <summary>Creates the <c>finetune</c> command with its two sub-commands.</summary>
-    public static Command Create()
-    {
-        var cmd = new Command("finetune", "Fine-tune a BERT: 'classify' (texts/pairs from CSV, TSV, JSONL) or 'ner' (CoNLL).");
-        cmd.Subcommands.Add(Sub(ner: false));
-        cmd.Subcommands.Add(Sub(ner: true));
-        return cmd;
-    }
+    /// <summary>The <c>finetune</c> sub-commands for BERT: <c>classify</c> and <c>ner</c>.</summary>
+    public static IEnumerable<Command> Subcommands() => [Sub(ner: false), Sub(ner: true)];
 
     private static Command Sub(bool ner)
     {

@@ -19,8 +19,7 @@ public static class GenerateCommand
         {
             var options = shared.Read(pr);
             GenerateModelLoader.SetThreads(pr.GetValue(shared.Threads));
-            var (model, tokenizer) = GenerateModelLoader.Load(pr.GetValue(shared.Model), pr.GetValue(shared.Tokenizer));
-            var generator = new TextGenerator(model, tokenizer);
+            var (generator, tokenizer) = GenerateModelLoader.LoadTextGenerator(pr.GetValue(shared.Model), pr.GetValue(shared.Tokenizer));
             string text = pr.GetValue(prompt) ?? "";
             var stdout = Console.Out;
             stdout.Write(text);

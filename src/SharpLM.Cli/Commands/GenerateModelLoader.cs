@@ -1,3 +1,4 @@
+using SharpLM.Generation;
 using SharpLM.Kernels;
 using SharpLM.Models;
 using SharpLM.Tokenizers;
@@ -43,6 +44,37 @@ internal static class GenerateModelLoader
         if (tokenizer.VocabSize > model.Config.VocabSize)
             throw new CliException($"the tokenizer has {tokenizer.VocabSize} tokens but the model in '{modelPath}' only {model.Config.VocabSize}.");
         return (model, tokenizer);
+    }
+
+    /// <summary>
+    /// A text generator for <paramref name="path"/>: a run folder runs float32; a GGUF file keeps its matrices
+    /// in their stored ggml types (memory-mapped, int8 kernels) except float32 files, which load as float32.
+    /// </summary>
+    public static (TextGenerator Generator, ITokenizer Tokenizer) LoadTextGenerator(string? path, string? tokenizerPath = null)
+    {
+        if (path is null || !GptGguf.IsGgufPath(path))
+        {
+            var (model, tokenizer) = Load(path, tokenizerPath);
+            return (new TextGenerator(model, tokenizer), tokenizer);
+        }
+        if (!File.Exists(path)) throw new CliException($"--model: GGUF file '{path}' does not exist.");
+        try
+        {
+            var file = Formats.GgufFile.Open(path);
+            try
+            {
+                var tokenizer = tokenizerPath is null ? GgufTokenizer.Read(file) : TokenizerArgument.Load(tokenizerPath);
+                var weights = Generation.QuantizedWeights.FromGguf(file, MaxGgufContext);
+                var text = new TextGenerator(new Generation.Generator(weights), tokenizer)
+                {
+                    BeginOfSequenceId = GgufTokenizer.BeginOfSequence(file), EndOfSequenceId = GgufTokenizer.EndOfSequence(file),
+                };
+                return (text, tokenizer);
+            }
+            catch { file.Dispose(); throw; }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or FormatException or NotSupportedException or TokenizerFormatException)
+        { throw new CliException($"--model: cannot load '{path}': {e.Message}"); }
     }
 
     /// <summary>Reads a GGUF file (llama.cpp's format) as a float32 model and its tokenizer.</summary>

@@ -18,12 +18,13 @@ internal sealed class GenerateSamplingOptions
     public Option<float> PresencePenalty { get; } = new("--presence-penalty") { Description = "Subtract this once from every recent token (0 = off).", DefaultValueFactory = _ => 0f };
     public Option<string[]> Stop { get; } = new("--stop") { Description = "Stop when this text appears (repeatable).", AllowMultipleArgumentsPerToken = false };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Random seed of the sampler.", DefaultValueFactory = _ => 1234UL };
+    public Option<bool> Bos { get; } = new("--bos") { Description = "Start with the tokenizer's beginning-of-sequence token <s> (Llama checkpoints and llama2.c's run expect it)." };
     public Option<int> Threads { get; } = new("--threads") { Description = "Kernel threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Model, Tokenizer, MaxTokens, Temperature, TopK, TopP, MinP, RepetitionPenalty, FrequencyPenalty, PresencePenalty, Stop, Seed, Threads })
+        foreach (Option o in new Option[] { Model, Tokenizer, MaxTokens, Temperature, TopK, TopP, MinP, RepetitionPenalty, FrequencyPenalty, PresencePenalty, Stop, Seed, Bos, Threads })
             command.Options.Add(o);
     }
 
@@ -37,7 +38,7 @@ internal sealed class GenerateSamplingOptions
             PresencePenalty = pr.GetValue(PresencePenalty), Seed = pr.GetValue(Seed),
         };
         var stops = (pr.GetValue(Stop) ?? []).Select(Unescape).Concat(extraStops ?? []).ToArray();
-        var options = new GenerationOptions { MaxTokens = pr.GetValue(MaxTokens), Sampling = sampling, StopSequences = stops };
+        var options = new GenerationOptions { MaxTokens = pr.GetValue(MaxTokens), Sampling = sampling, StopSequences = stops, PrependBos = pr.GetValue(Bos) };
         try { return options.Validate(); }
         catch (ArgumentException e) { throw new CliException("--" + e.Message); }
     }

@@ -23,10 +23,16 @@ public static class InfoCommand
         var vocab = new Option<int?>("--vocab") { Description = "Vocabulary size (default: GPT-2's 50257)." };
         var batch = new Option<int>("--batch-size") { Description = "Batch size for the activation estimate.", DefaultValueFactory = _ => 4 };
         var block = new Option<int?>("--block-size") { Description = "Sequence length for the activation and attention estimate (default: the context length)." };
+        var model = new Option<string?>("--model") { Description = "A .gguf file to describe instead of a preset: architecture, shape, tokenizer and bytes per weight type." };
         var cmd = new Command("info", "Parameters, memory, FLOPs per token and compute-optimal tokens of a model size.");
-        foreach (var o in new Option[] { preset, layers, heads, width, kvHeads, mlpHidden, vocab, batch, block }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { preset, layers, heads, width, kvHeads, mlpHidden, vocab, batch, block, model }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
+            if (pr.GetValue(model) is { } gguf)
+            {
+                foreach (var line in GgufInfo.Describe(gguf)) Console.WriteLine(line);
+                return 0;
+            }
             GptConfig c;
             try
             {

@@ -21,8 +21,8 @@ public static class PretrainCommand
     /// <summary>File in the run folder with the pretraining settings that are not trainer options.</summary>
     public const string SettingsFile = "pretraining.json";
 
-    /// <summary>Creates the <c>pretrain</c> command.</summary>
-    public static Command Create()
+    /// <summary>Creates the command, named <paramref name="name"/> (<c>pretrain</c>, or <c>bert</c> under another family's <c>pretrain</c>).</summary>
+    public static Command Create(string name = "pretrain")
     {
         var data = new Option<string?>("--data") { Description = "Text file: one sentence per line, a blank line between documents (e.g. from 'sharplm data sdk-pretrain')." };
         var tokenizer = new Option<string>("--tokenizer") { Description = "wordpiece:<vocab size> (trained on the data) or a tokenizer.json / vocab.txt / model folder.", DefaultValueFactory = _ => "wordpiece:8000" };
@@ -54,7 +54,7 @@ public static class PretrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (its saved settings are used)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh even if --out already holds a run." };
 
-        var cmd = new Command("pretrain", "Pretrain a BERT with masked-language modeling + next-sentence prediction: progress, metrics.jsonl, loss.svg, resumable checkpoint.");
+        var cmd = new Command(name, "Pretrain a BERT with masked-language modeling + next-sentence prediction: progress, metrics.jsonl, loss.svg, resumable checkpoint.");
         foreach (var o in new Option[] { data, tokenizer, preset, layers, heads, width, blockSize, batchSize, gradAccum, lr, minLr, warmup, maxSteps, evalEvery,
                      evalBatches, saveEvery, dropout, weightDecay, beta1, beta2, clip, maskProb, wholeWord, valFraction, seed, threads, output, resume, overwrite })
             cmd.Options.Add(o);

@@ -68,13 +68,21 @@ public static class QuantizeCommand
     public static unsafe void Requantize(GgufFile file, QuantType type, string output)
     {
         var writer = new GgufWriter();
+        bool quantized = type is not (QuantType.F32 or QuantType.F16 or QuantType.BF16), typed = false;
         foreach (var (key, value) in file.Metadata)
         {
-            if (key is "general.file_type" or "general.quantization_version") continue;
-            writer.Add(key, value);
+            if (key == "general.quantization_version") continue;
+            if (key != "general.file_type") { writer.Add(key, value); continue; }
+            // The file type keeps its place (so re-quantizing our own file reproduces it byte for byte).
+            writer.Add(key, GgufValue.UInt32(GptGguf.FileType(type)));
+            if (quantized) writer.Add("general.quantization_version", GgufValue.UInt32(2));
+            typed = true;
         }
-        writer.Add("general.file_type", GgufValue.UInt32(GptGguf.FileType(type)));
-        if (type is not (QuantType.F32 or QuantType.F16 or QuantType.BF16)) writer.Add("general.quantization_version", GgufValue.UInt32(2));
+        if (!typed)
+        {
+            writer.Add("general.file_type", GgufValue.UInt32(GptGguf.FileType(type)));
+            if (quantized) writer.Add("general.quantization_version", GgufValue.UInt32(2));
+        }
         foreach (var info in file.Tensors)
         {
             var t = info;

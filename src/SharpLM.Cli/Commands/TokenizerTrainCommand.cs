@@ -21,8 +21,9 @@ public static class TokenizerTrainCommand
         var byteFallback = new Option<bool?>("--byte-fallback") { Description = "sentencepiece/unigram: add the 256 <0xNN> byte pieces (default: on for sentencepiece, off for unigram)." };
         var coverage = new Option<double>("--character-coverage") { Description = "sentencepiece/unigram: share of character occurrences the single-character pieces cover.", DefaultValueFactory = _ => 0.9995 };
         var splitDigits = new Option<bool?>("--split-digits") { Description = "sentencepiece/unigram: every digit is its own piece (default: on for sentencepiece, off for unigram)." };
+        var normalizerFrom = new Option<string?>("--normalizer-from") { Description = "sentencepiece/unigram: take the normalizer (e.g. nmt_nfkc's character map and whitespace rules) from this SentencePiece .model." };
         var cmd = new Command("train", "Learn a tokenizer from text and save it as tokenizer.json (SentencePiece kinds also as a .model beside it).");
-        foreach (var o in new Option[] { data, kind, vocabSize, output, minFrequency, special, pattern, cased, byteFallback, coverage, splitDigits }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, kind, vocabSize, output, minFrequency, special, pattern, cased, byteFallback, coverage, splitDigits, normalizerFrom }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             var k = pr.GetValue(kind)!;
@@ -37,7 +38,7 @@ public static class TokenizerTrainCommand
                     ByteFallback = pr.GetValue(byteFallback) ?? bpe,
                     SplitDigits = pr.GetValue(splitDigits) ?? bpe,
                     CharacterCoverage = c,
-                    Normalizer = bpe ? SentencePieceNormalizerSpec.Llama : new SentencePieceNormalizerSpec(),
+                    Normalizer = NormalizerFrom(pr.GetValue(normalizerFrom)) ?? (bpe ? SentencePieceNormalizerSpec.Llama : new SentencePieceNormalizerSpec()),
                     UserDefinedSymbols = pr.GetValue(special) ?? [],
                 };
             }
@@ -88,6 +89,14 @@ public static class TokenizerTrainCommand
         Console.WriteLine($"trained {kind} tokenizer: {tokenizer.VocabSize} ids ({tokenizer.SpecialTokens.Count} special) in {seconds:F2} s");
         Console.WriteLine($"training text: {chars:N0} characters → {tokens:N0} tokens ({(double)chars / Math.Max(1, tokens):F2} characters per token)");
         Console.WriteLine($"wrote {output}" + (modelPath is null ? "" : $" and {modelPath} (SentencePiece model)"));
+    }
+
+    private static SentencePieceNormalizerSpec? NormalizerFrom(string? model)
+    {
+        if (model is null) return null;
+        if (!File.Exists(model)) throw new CliException($"--normalizer-from: no such file: {model}");
+        try { return SentencePieceModelFile.Read(model).Normalizer; }
+        catch (TokenizerFormatException e) { throw new CliException($"--normalizer-from: {e.Message}"); }
     }
 
     /// <summary>A file's text, or every file under a folder (recursively, ordinal name order).</summary>

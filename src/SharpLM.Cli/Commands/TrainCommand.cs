@@ -104,6 +104,7 @@ public static class TrainCommand
                         Bias = baseConfig.Bias && !pr.GetValue(noBias),
                         Activation = mlpActivation,
                     }).Validate();
+                    CheckSaveable(config);
                     var model = new Gpt(config, pr.GetValue(seed));
                     run = TrainingRun.Start(outDir, model, tok, tokens, pr.GetValue(valFraction), options, dataPath);
                     Describe(run, tok, tokens.Length);
@@ -130,6 +131,20 @@ public static class TrainCommand
     };
 
     /// <summary>
+    /// Refuses combinations a run folder cannot describe (Hugging Face's GPT-2 and Llama layouts), before any
+    /// training time is spent: grouped-query attention or a custom MLP width on a GPT-2-style model, and a
+    /// rotary model without SwiGLU (a Llama MLP is always gated).
+    /// </summary>
+    internal static void CheckSaveable(GptConfig c)
+    {
+        bool rotary = c.Positions == PositionEncoding.Rotary;
+        if (!rotary && (c.KvHeadCount != c.Heads || c.MlpHidden != 0 || c.QkvBias))
+            throw new CliException("--kv-heads and --mlp-hidden need a LLaMA-style model (--arch llama): GPT-2's layout has no place for them.");
+        if (rotary && c.Activation != MlpActivation.SwiGlu)
+            throw new CliException($"a LLaMA-style model (rotary positions) uses the SwiGLU MLP; --activation {c.Activation} has no Llama equivalent.");
+    }
+
+    /// <summary>
     /// The preset in the family <c>--arch</c> names: <c>llama</c> turns a GPT preset's shape into a LLaMA-style
     /// model (<see cref="GptConfig.AsLlama"/>); <c>gpt</c> refuses a LLaMA preset; null keeps the preset's family.
     /// </summary>
@@ -152,6 +167,8 @@ public static class TrainCommand
         else
             Console.WriteLine($"tokenizer: {tokenizer.Kind}, {tokenizer.VocabSize:N0} ids; {tokenCount:N0} tokens");
         Console.WriteLine($"model: {run.Trainer.Model.Describe()}");
+        if (run.Trainer.Model is Gpt gpt && GptHuggingFace.TransformersIncompatibility(gpt.Config) is { } note)
+            Console.WriteLine($"note: {note} config.json is marked so (model_type sharplm_*); SharpLM loads it exactly.");
         Console.WriteLine($"training: {o.MaxSteps:N0} steps × {run.Trainer.TokensPerStep:N0} tokens, lr {o.LearningRate:G3} → {o.MinLearningRate:G3}, warmup {o.WarmupSteps}, {KernelThreads.Count} threads");
     }
 

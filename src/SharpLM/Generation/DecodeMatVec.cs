@@ -14,11 +14,17 @@ internal sealed unsafe class DecodeMatVec
 {
     private const int MinElementsPerChunk = 64 * 1024;
     private readonly Action<int, int> _rowGroups;
-    private float* _w, _x, _y, _bias;
+    private float* _w, _x, _y, _bias, _w2, _y2, _bias2;
     private int _n, _k;
     private bool _accumulate;
 
-    public DecodeMatVec() => _rowGroups = RowGroups;
+    private readonly Action<int, int> _pairGroups;
+
+    public DecodeMatVec()
+    {
+        _rowGroups = RowGroups;
+        _pairGroups = PairGroups;
+    }
 
     /// <summary>How many calls were split across threads (each costs the worker pool's own bookkeeping; tests use it).</summary>
     public long ParallelDispatches { get; set; }
@@ -32,6 +38,33 @@ internal sealed unsafe class DecodeMatVec
         if (KernelThreads.ChunkCount(groups, minGroups) > 1) ParallelDispatches++;
         KernelThreads.For(groups, _rowGroups, minGroups);
         _w = _x = _y = _bias = null;
+    }
+
+    /// <summary>
+    /// Two mat-vecs over the same input in one parallel dispatch (SwiGLU's gate and up projections):
+    /// <c>y1 = W1·x + b1</c>, <c>y2 = W2·x + b2</c>, both <c>[n, k]</c> (biases may be null). Row i of both is
+    /// read by the same thread, so the two outputs of a row range are ready together.
+    /// </summary>
+    public void RunPair(int n, int k, float* w1, float* w2, float* x, float* bias1, float* bias2, float* y1, float* y2)
+    {
+        _w = w1; _w2 = w2; _x = x; _y = y1; _y2 = y2; _bias = bias1; _bias2 = bias2; _n = n; _k = k;
+        int groups = (n + 3) / 4;
+        int minGroups = Math.Max(1, MinElementsPerChunk / (8 * Math.Max(1, k)));
+        if (KernelThreads.ChunkCount(groups, minGroups) > 1) ParallelDispatches++;
+        KernelThreads.For(groups, _pairGroups, minGroups);
+        _w = _w2 = _x = _y = _y2 = _bias = _bias2 = null;
+    }
+
+    private void PairGroups(int g0, int g1)
+    {
+        int k = _k;
+        float* w1 = _w, w2 = _w2, x = _x, y1 = _y, y2 = _y2, b1 = _bias, b2 = _bias2;
+        int end = Math.Min(_n, g1 * 4);
+        for (int i = g0 * 4; i < end; i++)
+        {
+            y1[i] = Dot(w1 + (long)i * k, x, k) + (b1 is null ? 0 : b1[i]);
+            y2[i] = Dot(w2 + (long)i * k, x, k) + (b2 is null ? 0 : b2[i]);
+        }
     }
 
     private void RowGroups(int g0, int g1)
@@ -48,13 +81,16 @@ internal sealed unsafe class DecodeMatVec
         }
     }
 
+    /// <summary>Whether the mat-vec uses 512-bit loads (off: 256-bit streamed better on the measured Zen 5 VMs, see DESIGN).</summary>
+    private static readonly bool PreferWide = Vector512.IsHardwareAccelerated && Environment.GetEnvironmentVariable("SHARPLM_DECODE_WIDE") == "1";
+
     // One row at a time, read strictly in order (measured faster here than interleaving four
     // rows: the hardware prefetcher sees one sequential stream), four independent accumulators.
     private static float Dot(float* w, float* x, int k)
     {
         int p = 0;
         float s = 0;
-        if (Vector512.IsHardwareAccelerated && k >= 64)
+        if (PreferWide && k >= 64)
         {
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; p <= k - 64; p += 64)

@@ -21,6 +21,13 @@ public sealed record GenerationOptions
     /// <summary>Never stop on a token (even the tokenizer's end-of-text): generate until another rule stops.</summary>
     public bool IgnoreStopToken { get; init; }
 
+    /// <summary>
+    /// Start a fresh context with the tokenizer's beginning-of-sequence token (<c>&lt;s&gt;</c> or
+    /// <c>&lt;|begin_of_text|&gt;</c>), as Llama checkpoints were trained and as llama2.c's <c>run</c> and
+    /// Hugging Face's Llama tokenizers do. Models trained here on plain text windows never saw it, so it is off by default.
+    /// </summary>
+    public bool PrependBos { get; init; }
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the option when a value cannot work.</summary>
     public GenerationOptions Validate()
     {

@@ -31,10 +31,10 @@ public sealed unsafe partial class Generator
         // Embedding: token vector + position vector, x[i] = wte[id] + wpe[p0+i] (rotary positions: the token vector alone).
         for (int i = 0; i < n; i++)
         {
-            var tok = new ReadOnlySpan<float>(_weights.TokenEmbedding + (long)_tokens[p0 + i] * c, c);
             var row = new Span<float>(x + (long)i * c, c);
-            if (_weights.Positions is null) tok.CopyTo(row);
-            else TensorPrimitives.Add(tok, new ReadOnlySpan<float>(_weights.Positions + (long)(p0 + i) * c, c), row);
+            if (_weights.TokenEmbeddingQuantized is { } table) table.DequantizeRow(_tokens[p0 + i], row); // quantized table: widen one row
+            else new ReadOnlySpan<float>(_weights.TokenEmbedding + (long)_tokens[p0 + i] * c, c).CopyTo(row);
+            if (_weights.Positions is not null) TensorPrimitives.Add(row, new ReadOnlySpan<float>(_weights.Positions + (long)(p0 + i) * c, c), row);
         }
 
         for (int l = 0; l < cfg.Layers; l++)
@@ -55,21 +55,23 @@ public sealed unsafe partial class Generator
             }
             _attLayer = l; _attStart = p0; _attCount = n;
             _attCapture = capture; _attCaptureStride = captureStride;
-            if (KernelThreads.ChunkCount(cfg.Heads) > 1) _matVec.ParallelDispatches++;
-            KernelThreads.For(cfg.Heads, _attendHeads);
+            // Short contexts are not worth a thread hand-off per layer: at least ~32k multiply-adds per chunk.
+            int headsPerChunk = (int)Math.Max(1, 32768L / Math.Max(1L, 2L * n * (p0 + n) * cfg.HeadSize));
+            if (KernelThreads.ChunkCount(cfg.Heads, headsPerChunk) > 1) _matVec.ParallelDispatches++;
+            KernelThreads.For(cfg.Heads, _attendHeads, headsPerChunk);
             Project(b.AttentionOut, att, x, n, accumulate: true);
 
             // MLP sub-block: x += Wdown·gelu(Wup·norm2(x) + bup) + bdown, or SwiGLU's Wdown·(silu(Wgate·norm2(x)) ⊙ Wup·norm2(x)).
             InferenceNorm.Apply(b.Norm2, x, xn, n, c, mean, rstd);
-            Project(b.Up, xn, hid, n, accumulate: false);
             switch (cfg.Activation)
             {
                 case Models.MlpActivation.SwiGlu:
-                    Project(b.Gate, xn, gate, n, accumulate: false);
+                    if (n == 1 && b.Up.Quantized is null) _matVec.RunPair(f, c, b.Gate.Weight, b.Up.Weight, xn, b.Gate.Bias, b.Up.Bias, gate, hid); // decode: gate and up in one dispatch
+                    else { Project(b.Gate, xn, gate, n, accumulate: false); Project(b.Up, xn, hid, n, accumulate: false); }
                     Activations.SwiGluForward(gate, hid, hid, n * f);
                     break;
-                case Models.MlpActivation.Gelu: GeluExact.Forward(hid, hid, n * f); break;
-                default: Activations.GeluForward(hid, hid, n * f); break;
+                case Models.MlpActivation.Gelu: Project(b.Up, xn, hid, n, accumulate: false); GeluExact.Forward(hid, hid, n * f); break;
+                default: Project(b.Up, xn, hid, n, accumulate: false); Activations.GeluForward(hid, hid, n * f); break;
             }
             Project(b.Down, hid, x, n, accumulate: true);
         }
@@ -77,7 +79,8 @@ public sealed unsafe partial class Generator
         // Only the last token's logits are needed to choose the next token.
         float* last = x + (long)(n - 1) * c;
         InferenceNorm.Apply(_weights.FinalNorm, last, xn, 1, c, mean, rstd);
-        _matVec.Run(cfg.VocabSize, c, _weights.Output, xn, null, _state.Logits.Pointer, accumulate: false);
+        if (_weights.OutputQuantized is { } head) QuantMatVec.Multiply(head, xn, _state.Logits.Pointer, false, _quantActivations);
+        else _matVec.Run(cfg.VocabSize, c, _weights.Output, xn, null, _state.Logits.Pointer, accumulate: false);
     }
 
     /// <summary>
@@ -88,6 +91,7 @@ public sealed unsafe partial class Generator
     private void Project(in LinearPointers w, float* x, float* y, int n, bool accumulate)
     {
         int outF = w.Out, inF = w.In;
+        if (w.Quantized is not null) { ProjectQuantized(w, x, y, n, accumulate); return; }
         if (n == 1) { _matVec.Run(outF, inF, w.Weight, x, w.Bias, y, accumulate); return; }
         bool addInto = accumulate;
         if (w.Bias is not null)
@@ -102,6 +106,26 @@ public sealed unsafe partial class Generator
             addInto = true;
         }
         Gemm.Multiply(false, true, n, outF, inF, x, inF, w.Weight, inF, y, outF, addInto);
+    }
+
+    // Quantized weights: each part (q, k, v or the whole matrix) writes its rows of y with the int8 kernels, then the bias is added.
+    private readonly QuantActivations _quantActivations = new();
+
+    private void ProjectQuantized(in LinearPointers w, float* x, float* y, int n, bool accumulate)
+    {
+        int rowOffset = 0;
+        foreach (var part in w.Quantized!)
+        {
+            QuantMatVec.MultiplyRows(part, x, n, w.In, y + rowOffset, w.Out, accumulate, _quantActivations);
+            rowOffset += part.Rows;
+        }
+        if (w.Bias is null) return;
+        var bias = new ReadOnlySpan<float>(w.Bias, w.Out);
+        for (int i = 0; i < n; i++)
+        {
+            var row = new Span<float>(y + (long)i * w.Out, w.Out);
+            TensorPrimitives.Add(row, bias, row);
+        }
     }
 
     /// <summary>

@@ -32,8 +32,23 @@ public sealed unsafe partial class Generator
         _attendHeads = AttendHeads;
     }
 
-    /// <summary>The model being run.</summary>
-    public Gpt Model => _weights.Model;
+    /// <summary>Creates a generator over quantized weights (GGUF-mapped or quantized in memory), decoding with the int8 kernels.</summary>
+    public Generator(QuantizedWeights weights, GeneratorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        Options = options ?? new GeneratorOptions();
+        _config = weights.Config;
+        _weights = new ModelPointers(weights);
+        _state = new InferenceState(_config, Options.PrefillChunk);
+        _tokens = new int[_config.BlockSize];
+        _attendHeads = AttendHeads;
+    }
+
+    /// <summary>The model being run (throws for a generator over <see cref="QuantizedWeights"/>).</summary>
+    public Gpt Model => _weights.Model ?? throw new InvalidOperationException("this generator runs quantized weights, not a float32 Gpt");
+
+    /// <summary>The quantized weights being run, or null for a float32 model.</summary>
+    public QuantizedWeights? Quantized => _weights.Quantized;
 
     /// <summary>The model's architecture.</summary>
     public GptConfig Config => _config;

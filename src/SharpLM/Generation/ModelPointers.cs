@@ -1,3 +1,4 @@
+using SharpLM.Kernels;
 using SharpLM.Models;
 using SharpLM.Nn;
 
@@ -13,25 +14,64 @@ internal readonly unsafe struct NormPointers(Norm norm)
     public readonly float* Alpha = norm.Alpha is null ? null : norm.Alpha.Data.Pointer;
 }
 
-/// <summary>Raw pointers to one linear layer's weight <c>[out, in]</c> and bias (or null).</summary>
-internal readonly unsafe struct LinearPointers(Linear linear)
+/// <summary>Raw pointers to one linear layer's weight <c>[out, in]</c> and bias (or null); or its quantized matrices (<see cref="Quantized"/>, Weight null).</summary>
+internal readonly unsafe struct LinearPointers
 {
-    public readonly int In = linear.InFeatures;
-    public readonly int Out = linear.OutFeatures;
-    public readonly float* Weight = linear.Weight.Data.Pointer;
-    public readonly float* Bias = linear.Bias is null ? null : linear.Bias.Data.Pointer;
+    public readonly int In;
+    public readonly int Out;
+    public readonly float* Weight;
+    public readonly float* Bias;
+    public readonly QuantMatrix[]? Quantized;
+
+    public LinearPointers(Linear linear)
+    {
+        In = linear.InFeatures;
+        Out = linear.OutFeatures;
+        Weight = linear.Weight.Data.Pointer;
+        Bias = linear.Bias is null ? null : linear.Bias.Data.Pointer;
+    }
+
+    public LinearPointers(QuantizedLinear linear)
+    {
+        In = linear.In;
+        Out = linear.Out;
+        Bias = linear.Bias is null ? null : linear.Bias.Pointer;
+        Quantized = linear.Parts;
+    }
 }
 
 /// <summary>The parameters of one transformer block as pointers.</summary>
-internal readonly struct BlockPointers(GptBlock block)
+internal readonly struct BlockPointers
 {
-    public readonly NormPointers Norm1 = new(block.Norm1);
-    public readonly LinearPointers Qkv = new(block.Attention.QkvProjection);
-    public readonly LinearPointers AttentionOut = new(block.Attention.OutputProjection);
-    public readonly NormPointers Norm2 = new(block.Norm2);
-    public readonly LinearPointers Up = new(block.Mlp.Up);
-    public readonly LinearPointers Gate = block.Mlp.Gate is null ? default : new(block.Mlp.Gate);
-    public readonly LinearPointers Down = new(block.Mlp.Down);
+    public readonly NormPointers Norm1;
+    public readonly LinearPointers Qkv;
+    public readonly LinearPointers AttentionOut;
+    public readonly NormPointers Norm2;
+    public readonly LinearPointers Up;
+    public readonly LinearPointers Gate;
+    public readonly LinearPointers Down;
+
+    public BlockPointers(GptBlock block)
+    {
+        Norm1 = new(block.Norm1);
+        Qkv = new(block.Attention.QkvProjection);
+        AttentionOut = new(block.Attention.OutputProjection);
+        Norm2 = new(block.Norm2);
+        Up = new(block.Mlp.Up);
+        Gate = block.Mlp.Gate is null ? default : new(block.Mlp.Gate);
+        Down = new(block.Mlp.Down);
+    }
+
+    public BlockPointers(QuantizedBlock block)
+    {
+        Norm1 = new(block.Norm1);
+        Qkv = new(block.Qkv);
+        AttentionOut = new(block.AttentionOut);
+        Norm2 = new(block.Norm2);
+        Up = new(block.Up);
+        Gate = block.Gate is null ? default : new(block.Gate);
+        Down = new(block.Down);
+    }
 }
 
 /// <summary>
@@ -53,8 +93,26 @@ internal sealed unsafe class ModelPointers
         Output = model.OutputWeight.Data.Pointer;
     }
 
-    /// <summary>The model the pointers point into (kept alive by this reference).</summary>
-    public Gpt Model { get; }
+    /// <summary>Pointers into quantized weights (matrices stay in their ggml types; <see cref="Model"/> is null).</summary>
+    public ModelPointers(QuantizedWeights weights)
+    {
+        Quantized = weights;
+        if (weights.Positions is not null) Positions = weights.Positions.Pointer;
+        if (weights.Rotary is not null) { RopeCos = weights.Rotary.Cos.Pointer; RopeSin = weights.Rotary.Sin.Pointer; }
+        Blocks = weights.Blocks.Select(b => new BlockPointers(b)).ToArray();
+        FinalNorm = new NormPointers(weights.FinalNorm);
+        TokenEmbeddingQuantized = weights.TokenEmbedding;
+        OutputQuantized = weights.Output;
+    }
+
+    /// <summary>The model the pointers point into (kept alive by this reference); null for quantized weights.</summary>
+    public Gpt? Model { get; }
+    /// <summary>The quantized weights pointed into, or null.</summary>
+    public QuantizedWeights? Quantized { get; }
+    /// <summary>Quantized token embedding (rows dequantized on lookup), or null.</summary>
+    public QuantMatrix? TokenEmbeddingQuantized { get; }
+    /// <summary>Quantized output head, or null.</summary>
+    public QuantMatrix? OutputQuantized { get; }
     public float* TokenEmbedding { get; }
     /// <summary>Added position vectors <c>[T, C]</c> (learned or sinusoidal), null with rotary positions.</summary>
     public float* Positions { get; }

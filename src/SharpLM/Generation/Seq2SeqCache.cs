@@ -81,24 +81,28 @@ public sealed class Seq2SeqCache
         for (int r = 0; r < Rows; r++) identity &= parents[r] == r;
         if (identity) return;
         int rowFloats = Heads * MaxLength * HeadSize, used = Length * HeadSize;
-        var sources = SourceRow.ToArray();
+        Span<int> sources = stackalloc int[Rows];
+        SourceRow.CopyTo(sources);
         for (int r = 0; r < Rows; r++) SourceRow[r] = sources[parents[r]];
-        foreach (var cache in SelfKeys.Concat(SelfValues))
+        // Stage the rows that change (read every source before writing any), then write them back.
+        for (int k = 0; k < 2 * SelfKeys.Length; k++)
         {
-            var all = cache.Span;
+            var all = (k < SelfKeys.Length ? SelfKeys[k] : SelfValues[k - SelfKeys.Length]).Span;
             var tmp = _scratch.Span;
             for (int r = 0; r < Rows; r++)
-                for (int h = 0; h < Heads; h++)
-                {
-                    int offset = h * MaxLength * HeadSize;
-                    all.Slice(parents[r] * rowFloats + offset, used).CopyTo(tmp.Slice(r * rowFloats + offset, used));
-                }
+                if (parents[r] != r)
+                    for (int h = 0; h < Heads; h++)
+                    {
+                        int offset = h * MaxLength * HeadSize;
+                        all.Slice(parents[r] * rowFloats + offset, used).CopyTo(tmp.Slice(r * rowFloats + offset, used));
+                    }
             for (int r = 0; r < Rows; r++)
-                for (int h = 0; h < Heads; h++)
-                {
-                    int offset = r * rowFloats + h * MaxLength * HeadSize;
-                    tmp.Slice(offset, used).CopyTo(all.Slice(offset, used));
-                }
+                if (parents[r] != r)
+                    for (int h = 0; h < Heads; h++)
+                    {
+                        int offset = r * rowFloats + h * MaxLength * HeadSize;
+                        tmp.Slice(offset, used).CopyTo(all.Slice(offset, used));
+                    }
         }
     }
 }

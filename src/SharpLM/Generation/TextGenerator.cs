@@ -25,6 +25,23 @@ public sealed class TextGenerator
         Tokenizer = tokenizer;
     }
 
+    /// <summary>Creates a text generator over an existing token generator (e.g. one running <see cref="QuantizedWeights"/>).</summary>
+    public TextGenerator(Generator generator, ITokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        if (tokenizer.VocabSize > generator.Config.VocabSize)
+            throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} tokens but the model only {generator.Config.VocabSize}: they do not belong together.");
+        Generator = generator;
+        Tokenizer = tokenizer;
+    }
+
+    /// <summary>A beginning-of-sequence id put before the first prompt of a conversation (Llama's &lt;s&gt;; GGUF's add_bos_token), or null.</summary>
+    public int? BeginOfSequenceId { get; set; }
+
+    /// <summary>The end-of-sequence id that stops generation when the options name none (GGUF's eos_token_id); null falls back to &lt;|endoftext|&gt;.</summary>
+    public int? EndOfSequenceId { get; set; }
+
     /// <summary>The token-level generator (KV cache) underneath.</summary>
     public Generator Generator { get; }
 
@@ -60,15 +77,31 @@ public sealed class TextGenerator
         options = (options ?? new GenerationOptions()).Validate();
         var ids = new List<int>();
         if (_pending is int p) ids.Add(p);
+        else if (Generator.Position == 0)
+        {
+            // A conversation starts with <s> when the model wants one (GGUF's add_bos_token) or when asked (--bos).
+            if (BeginOfSequenceId is int bos) ids.Add(bos);
+            else if (options.PrependBos)
+                ids.Add(BosTokenOf(Tokenizer) ?? throw new ArgumentException("bos: the tokenizer has no beginning-of-sequence token (<s> or <|begin_of_text|>)."));
+        }
         ids.AddRange(Tokenizer.Encode(text ?? ""));
         if (ids.Count == 0 && Generator.Position == 0)
         {
-            // Nothing to condition on: start from the end-of-text token, as GPT-2 does unconditionally.
+            // Nothing to condition on: start from the end-of-text token, as GPT-2 does unconditionally (or a Llama tokenizer's <s>).
             if (StopTokenOf(options) is int eot) ids.Add(eot);
-            else throw new ArgumentException("prompt: empty, and the tokenizer has no <|endoftext|> token to start from.");
+            else if (BosTokenOf(Tokenizer) is int bos) ids.Add(bos);
+            else throw new ArgumentException("prompt: empty, and the tokenizer has no <|endoftext|> or <s> token to start from.");
         }
         _pending = null;
         return Run(ids.ToArray(), options, cancellation);
+    }
+
+    /// <summary>The tokenizer's beginning-of-sequence token (SentencePiece/llama2.c <c>&lt;s&gt;</c>, Llama 3's <c>&lt;|begin_of_text|&gt;</c>), or null.</summary>
+    public static int? BosTokenOf(ITokenizer tokenizer)
+    {
+        foreach (var name in new[] { "<s>", "<|begin_of_text|>" })
+            if (tokenizer.SpecialTokens.TryGetValue(name, out int id)) return id;
+        return null;
     }
 
     /// <summary>The same stream as <see cref="Stream"/>, as an async sequence (the work runs off the caller's thread).</summary>
@@ -84,7 +117,7 @@ public sealed class TextGenerator
     }
 
     private int? StopTokenOf(GenerationOptions o) =>
-        o.IgnoreStopToken ? null : o.StopToken ?? (Tokenizer.SpecialTokens.TryGetValue("<|endoftext|>", out int eot) ? eot : null);
+        o.IgnoreStopToken ? null : o.StopToken ?? EndOfSequenceId ?? (Tokenizer.SpecialTokens.TryGetValue("<|endoftext|>", out int eot) ? eot : null);
 
     private IEnumerable<string> Run(int[] promptIds, GenerationOptions options, CancellationToken cancellation)
     {

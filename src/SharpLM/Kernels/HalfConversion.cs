@@ -12,9 +12,20 @@ namespace SharpLM.Kernels;
 /// </summary>
 public static class HalfConversion
 {
-    /// <summary>One half (as raw bits) to float32.</summary>
+    /// <summary>
+    /// One half (as raw bits) to float32, exactly: exponent and mantissa moved into float position and
+    /// rescaled by 2^112 (normalizing subnormals), infinities/NaNs given the all-ones exponent. Branch-light,
+    /// because the quantized dot kernels convert one block scale per 32 elements.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float HalfToSingle(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
+    public static float HalfToSingle(ushort bits)
+    {
+        uint magnitude = (uint)(bits & 0x7fff) << 13;
+        uint value = magnitude >= (0x7c00u << 13)
+            ? magnitude | 0x7f800000u
+            : BitConverter.SingleToUInt32Bits(BitConverter.UInt32BitsToSingle(magnitude) * 5.192296858534828e33f);
+        return BitConverter.UInt32BitsToSingle(value | ((uint)(bits & 0x8000) << 16));
+    }
 
     /// <summary>One float32 to half bits, rounded to nearest even.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -20,21 +20,21 @@ internal static unsafe class QuantDotQ4K
         _ => Scalar(w, a, ad, sums, blocks),
     };
 
+    // The eight 6-bit scales (returned) and the min term Σ m_j·(activation sum of sub-block j), unpacked straight from the 12 bytes.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int MinTerm(byte* packed, int* sums, out int scale0, out int scale1, out int scale2, out int scale3,
+    private static int MinTerm(byte* p, int* sums, out int scale0, out int scale1, out int scale2, out int scale3,
         out int scale4, out int scale5, out int scale6, out int scale7)
     {
-        var span = new ReadOnlySpan<byte>(packed, 12);
-        int minSum = 0;
-        Span<int> s = stackalloc int[8];
-        for (int j = 0; j < 8; j++)
-        {
-            var (sc, m) = QuantQ4K.ScaleMin(j, span);
-            s[j] = sc;
-            minSum += m * (sums[2 * j] + sums[2 * j + 1]);
-        }
-        scale0 = s[0]; scale1 = s[1]; scale2 = s[2]; scale3 = s[3]; scale4 = s[4]; scale5 = s[5]; scale6 = s[6]; scale7 = s[7];
-        return minSum;
+        scale0 = p[0] & 63; scale1 = p[1] & 63; scale2 = p[2] & 63; scale3 = p[3] & 63;
+        scale4 = (p[8] & 0xF) | ((p[0] >> 6) << 4);
+        scale5 = (p[9] & 0xF) | ((p[1] >> 6) << 4);
+        scale6 = (p[10] & 0xF) | ((p[2] >> 6) << 4);
+        scale7 = (p[11] & 0xF) | ((p[3] >> 6) << 4);
+        int m0 = p[4] & 63, m1 = p[5] & 63, m2 = p[6] & 63, m3 = p[7] & 63;
+        int m4 = (p[8] >> 4) | ((p[4] >> 6) << 4), m5 = (p[9] >> 4) | ((p[5] >> 6) << 4);
+        int m6 = (p[10] >> 4) | ((p[6] >> 6) << 4), m7 = (p[11] >> 4) | ((p[7] >> 6) << 4);
+        return m0 * (sums[0] + sums[1]) + m1 * (sums[2] + sums[3]) + m2 * (sums[4] + sums[5]) + m3 * (sums[6] + sums[7])
+            + m4 * (sums[8] + sums[9]) + m5 * (sums[10] + sums[11]) + m6 * (sums[12] + sums[13]) + m7 * (sums[14] + sums[15]);
     }
 
     public static float Scalar(byte* w, sbyte* a, float* ad, int* sums, int blocks)

@@ -38,16 +38,28 @@ internal static unsafe class QuantDotQ8_0
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Simd<TDot>(byte* w, sbyte* a, float* ad, int blocks) where TDot : struct, IByteDot
     {
+        // Two blocks per step into two accumulators, so consecutive FMAs do not wait on each other.
         var acc = Vector256<float>.Zero;
-        for (int b = 0; b < blocks; b++)
+        var acc1 = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2)
+        {
+            byte* block0 = w + b * QuantQ8_0.BlockBytes, block1 = block0 + QuantQ8_0.BlockBytes;
+            var q0 = Avx.LoadVector256((sbyte*)(block0 + 2));
+            var q1 = Avx.LoadVector256((sbyte*)(block1 + 2));
+            var p0 = TDot.Dot(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256(a + b * 32), q0));
+            var p1 = TDot.Dot(Avx2.Abs(q1), Avx2.Sign(Avx.LoadVector256(a + b * 32 + 32), q1));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(HalfConversion.HalfToSingle(*(ushort*)block0) * ad[b]), acc);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p1), Vector256.Create(HalfConversion.HalfToSingle(*(ushort*)block1) * ad[b + 1]), acc1);
+        }
+        for (; b < blocks; b++)
         {
             byte* block = w + b * QuantQ8_0.BlockBytes;
             var q = Avx.LoadVector256((sbyte*)(block + 2));
-            var x = Avx.LoadVector256(a + b * 32);
-            var products = TDot.Dot(Avx2.Abs(q), Avx2.Sign(x, q));
-            float scale = HalfConversion.HalfToSingle(*(ushort*)block) * ad[b];
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(products), Vector256.Create(scale), acc);
+            var products = TDot.Dot(Avx2.Abs(q), Avx2.Sign(Avx.LoadVector256(a + b * 32), q));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(products), Vector256.Create(HalfConversion.HalfToSingle(*(ushort*)block) * ad[b]), acc);
         }
+        acc += acc1;
         return Vector256.Sum(acc);
     }
 }

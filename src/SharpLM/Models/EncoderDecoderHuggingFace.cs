@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpLM.Formats;
@@ -192,6 +191,4 @@ public static class EncoderDecoderHuggingFace
         catch (InvalidOperationException e) { throw new InvalidDataException($"{path}: a key has the wrong type ({e.Message}).", e); }
         throw new InvalidDataException($"{path}: model_type '{type}' is not an encoder-decoder this loader knows (t5, bart).");
     }
-
-    private static string Invariant(float f) => f.ToString(CultureInfo.InvariantCulture);
 }

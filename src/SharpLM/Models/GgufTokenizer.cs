@@ -27,6 +27,17 @@ public static class GgufTokenizer
         _ => throw new GgufFormatException(path, "tokenizer.ggml.pre", $"pre-tokenizer '{name}' is not supported (supported: gpt-2, llama-bpe, qwen2)"),
     };
 
+    /// <summary>The id llama.cpp puts before a prompt: bos_token_id when add_bos_token is true (default true for SentencePiece models), else null.</summary>
+    public static int? BeginOfSequence(GgufFile file)
+    {
+        bool sentencePiece = file.Get("tokenizer.ggml.model")?.AsString() == "llama";
+        bool add = file.Get("tokenizer.ggml.add_bos_token")?.AsBool() ?? sentencePiece;
+        return add && file.Get("tokenizer.ggml.bos_token_id") is { } id ? checked((int)id.AsInt64()) : null;
+    }
+
+    /// <summary>The end-of-sequence id (<c>tokenizer.ggml.eos_token_id</c>), or null.</summary>
+    public static int? EndOfSequence(GgufFile file) => file.Get("tokenizer.ggml.eos_token_id") is { } id ? checked((int)id.AsInt64()) : null;
+
     /// <summary>The chat template (<c>tokenizer.chat_template</c>), or null.</summary>
     public static string? ChatTemplate(GgufFile file) => file.Get("tokenizer.chat_template")?.AsString();
 

@@ -44,10 +44,10 @@ public sealed partial class Gpt
             // x = x + attn(ln_1(x))
             var h = ApplyNorm(tape, block.Norm1, x);
             var attn = block.Attention;
-            var qkv = tape.Linear(h, attn.QkvProjection.Weight, attn.QkvProjection.Bias);   // [B,T,(H+2·Hkv)·D]
+            var qkv = attn.QkvProjection.Forward(tape, h);             // [B,T,(H+2·Hkv)·D]
             if (Rotary is not null) qkv = tape.Rope(qkv, attn.HeadSize, attn.Heads + attn.KvHeads, Rotary.Cos, Rotary.Sin); // rotate q and k
             var y = tape.CausalSelfAttention(qkv, attn.Heads, attn.KvHeads);          // [B,T,H·D]
-            y = tape.Linear(y, attn.OutputProjection.Weight, attn.OutputProjection.Bias);
+            y = attn.OutputProjection.Forward(tape, y);
             x = tape.Add(x, Dropout(tape, y, p, rng));
 
             // x = x + mlp(ln_2(x))
@@ -76,14 +76,14 @@ public sealed partial class Gpt
     /// <summary>The MLP on normed rows: <c>Down(act(Up·h))</c>, or SwiGLU's <c>Down(silu(Gate·h) ⊙ Up·h)</c>.</summary>
     private Variable FeedForward(Tape tape, Mlp mlp, Variable h)
     {
-        var up = tape.Linear(h, mlp.Up.Weight, mlp.Up.Bias);                         // [B,T,F]
+        var up = mlp.Up.Forward(tape, h);                                             // [B,T,F]
         var act = Config.Activation switch
         {
-            MlpActivation.SwiGlu => tape.SwiGlu(tape.Linear(h, mlp.Gate!.Weight, mlp.Gate.Bias), up),
+            MlpActivation.SwiGlu => tape.SwiGlu(mlp.Gate!.Forward(tape, h), up),
             MlpActivation.Gelu => tape.GeluExact(up),
             _ => tape.Gelu(up),
         };
-        return tape.Linear(act, mlp.Down.Weight, mlp.Down.Bias);
+        return mlp.Down.Forward(tape, act);
     }
 
     private Variable PositionTable(Tape tape, int t)

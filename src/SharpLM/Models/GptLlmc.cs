@@ -62,8 +62,9 @@ public static class GptLlmc
     public static void Save(Gpt model, string path)
     {
         var c = model.Config;
-        if (c.Positions != PositionEncoding.Learned || c.Norm != NormKind.LayerNorm || !c.Bias || !c.TiedEmbeddings || c.Activation != MlpActivation.GeluTanh)
-            throw new ArgumentException("llm.c's format holds only GPT-2 itself: learned positions, LayerNorm, biases on, a tied head and the tanh GELU.", nameof(model));
+        if (c.Positions != PositionEncoding.Learned || c.Norm != NormKind.LayerNorm || !c.Bias || !c.TiedEmbeddings || c.Activation != MlpActivation.GeluTanh
+            || c.MlpWidth != 4 * c.Width || c.KvHeadCount != c.Heads)
+            throw new ArgumentException("llm.c's format holds only GPT-2 itself: learned positions, LayerNorm, biases on, a tied head, the tanh GELU, a 4·C MLP and as many key/value heads as heads.", nameof(model));
         var header = new LlmcHeader(LlmcCheckpoint.VersionFp32, c.BlockSize, c.VocabSize, c.Layers, c.Heads, c.Width, c.PaddedVocabSize);
         var parameters = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Data);
         var tensors = new List<Tensor> { parameters["wte.weight"], parameters["wpe.weight"] };

@@ -6,7 +6,7 @@ namespace SharpLM.Tokenizers;
 /// </summary>
 public interface ITokenizer
 {
-    /// <summary>Short name of the tokenizer family: "char", "bpe" or "wordpiece".</summary>
+    /// <summary>Short name of the tokenizer family: "char", "bpe", "wordpiece", "sentencepiece-bpe", "unigram" or "llama2c".</summary>
     string Kind { get; }
 
     /// <summary>Number of ids the model's embedding table needs (largest id + 1), special tokens included.</summary>

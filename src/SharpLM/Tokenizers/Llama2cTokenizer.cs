@@ -18,6 +18,7 @@ public sealed class Llama2cTokenizer : ITokenizer
     private readonly float[] _scores;
     private readonly Dictionary<string, int> _lookup = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _specials = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookupSpan;
 
     /// <summary>Id of &lt;unk&gt; (0), &lt;s&gt; (1) and &lt;/s&gt; (2), as llama2.c hard-codes them.</summary>
     public const int UnkId = 0, BosId = 1, EosId = 2;
@@ -35,6 +36,7 @@ public sealed class Llama2cTokenizer : ITokenizer
             // llama2.c binary-searches a sorted copy; with duplicate strings either id may come back, we keep the first.
             _lookup.TryAdd(Latin1(_tokens[id]), id);
         }
+        _lookupSpan = _lookup.GetAlternateLookup<ReadOnlySpan<char>>();
         _specials["<unk>"] = UnkId;
         _specials["<s>"] = BosId;
         _specials["</s>"] = EosId;
@@ -150,28 +152,35 @@ public sealed class Llama2cTokenizer : ITokenizer
             else for (int k = 0; k < n; k++) ids.Add(bytes[i + k] + 3);
             i += n;
         }
-        var scratch = new StringBuilder();
+        // llama2.c rescans every pair after each merge; only the two pairs beside a merge change, so
+        // we keep each pair's merge (id, score) and rescan those — the same choice, leftmost on ties.
+        var pairId = new List<int>(ids.Count);
+        for (int i = 0; i + 1 < ids.Count; i++) pairId.Add(MergeOf(ids[i], ids[i + 1]));
         while (true)
         {
             float bestScore = -1e10f;
-            int bestId = -1, bestIndex = -1;
-            for (int i = 0; i + 1 < ids.Count; i++)
-            {
-                scratch.Clear();
-                AppendLatin1(scratch, _tokens[ids[i]]);
-                AppendLatin1(scratch, _tokens[ids[i + 1]]);
-                if (_lookup.TryGetValue(scratch.ToString(), out int id) && _scores[id] > bestScore)
-                {
-                    bestScore = _scores[id];
-                    bestId = id;
-                    bestIndex = i;
-                }
-            }
+            int bestIndex = -1;
+            for (int i = 0; i < pairId.Count; i++)
+                if (pairId[i] >= 0 && _scores[pairId[i]] > bestScore) { bestScore = _scores[pairId[i]]; bestIndex = i; }
             if (bestIndex < 0) break;
-            ids[bestIndex] = bestId;
+            ids[bestIndex] = pairId[bestIndex];
             ids.RemoveAt(bestIndex + 1);
+            pairId.RemoveAt(bestIndex);
+            if (bestIndex > 0) pairId[bestIndex - 1] = MergeOf(ids[bestIndex - 1], ids[bestIndex]);
+            if (bestIndex < pairId.Count) pairId[bestIndex] = MergeOf(ids[bestIndex], ids[bestIndex + 1]);
         }
         output.AddRange(ids);
+    }
+
+    // The token whose bytes are the two tokens' bytes joined, or -1.
+    private int MergeOf(int left, int right)
+    {
+        var a = _tokens[left];
+        var b = _tokens[right];
+        Span<char> key = stackalloc char[a.Length + b.Length];
+        for (int i = 0; i < a.Length; i++) key[i] = (char)a[i];
+        for (int i = 0; i < b.Length; i++) key[a.Length + i] = (char)b[i];
+        return _lookupSpan.TryGetValue(key, out int id) ? id : -1;
     }
 
     /// <inheritdoc />
@@ -221,11 +230,6 @@ public sealed class Llama2cTokenizer : ITokenizer
 
     // Token bytes as a string of Latin-1 chars: an exact, allocation-light key for byte strings.
     private static string Latin1(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);
-
-    private static void AppendLatin1(StringBuilder sb, byte[] bytes)
-    {
-        foreach (byte b in bytes) sb.Append((char)b);
-    }
 
     private int CheckId(int id)
     {

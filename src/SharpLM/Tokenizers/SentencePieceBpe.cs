@@ -88,9 +88,9 @@ internal static class SentencePieceBpe
 
     private static int UserDefinedAt(ReadOnlySpan<char> text, int pos, SentencePieceVocabulary vocab)
     {
-        int best = 0;
-        foreach (var s in vocab.UserDefined)
-            if (s.Length > best && text[pos..].StartsWith(s, StringComparison.Ordinal)) best = s.Length;
-        return best;
+        if (vocab.UserDefinedByFirstChar.Count == 0 || !vocab.UserDefinedByFirstChar.TryGetValue(text[pos], out var candidates)) return 0;
+        foreach (var s in candidates)
+            if (text[pos..].StartsWith(s, StringComparison.Ordinal)) return s.Length;
+        return 0;
     }
 }

@@ -60,6 +60,8 @@ public static class SentencePieceBpeTrainer
             scores.Add(-k++);
             types.Add(SentencePieceType.Normal);
         }
+        if (pieces.Count < vocabSize)
+            throw new ArgumentOutOfRangeException(nameof(vocabSize), vocabSize, $"the training text supports at most {pieces.Count} pieces (it has no more pairs to merge); ask for fewer or give more text");
         return Build(pieces, scores, types, SentencePieceModelKind.Bpe, options);
     }
 

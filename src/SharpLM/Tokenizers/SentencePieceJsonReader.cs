@@ -133,7 +133,8 @@ internal static class SentencePieceJsonReader
                 var pattern = step.GetProperty("pattern");
                 var content = step.TryGetProperty("content", out var c) ? c.GetString() : null;
                 if (pattern.TryGetProperty("String", out var ps) && ps.GetString() == " " && content == "\u2581") return spec with { EscapeWhitespaces = true };
-                if (pattern.TryGetProperty("Regex", out var pr) && pr.GetString() == " {2,}" && content == " ") return spec with { RemoveExtraWhitespaces = true };
+                if (pattern.TryGetProperty("Regex", out var pr) && ((pr.GetString() == " {2,}" && content == " ") || (pr.GetString() == "^ +| +$" && content == "")))
+                    return spec with { RemoveExtraWhitespaces = true };
                 break;
             case "Precompiled":
                 var b64 = Field(step, "precompiled_charsmap", JsonValueKind.String, path, where + ".").GetString()!;

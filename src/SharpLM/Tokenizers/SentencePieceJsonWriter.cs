@@ -6,11 +6,12 @@ namespace SharpLM.Tokenizers;
 /// <summary>
 /// Writes a <see cref="SentencePieceTokenizer"/> as Hugging Face tokenizer.json the way HF's own
 /// converter does for these models. BPE (Llama 2 style): normalizer Prepend ▁ + Replace " " → ▁
-/// (plus Strip and a collapse of space runs when the model removes extra whitespace, and the
-/// Precompiled charsmap when it has one), model BPE with byte_fallback and fuse_unk, merges listing
-/// every split of every piece into two pieces ordered by the piece's score; decoder Replace ▁ → " ",
-/// ByteFallback, Fuse, Strip one leading space. Unigram (T5 style): Precompiled + collapse of space
-/// runs, WhitespaceSplit + Metaspace, model Unigram with the scores, decoder Metaspace.
+/// (after the Precompiled charsmap when the model has one, and regex Replaces that trim and collapse
+/// spaces when it removes extra whitespace), model BPE with byte_fallback and fuse_unk, merges
+/// listing every split of every piece into two pieces ordered by the piece's score; decoder Replace
+/// ▁ → " ", ByteFallback, Fuse, Strip one leading space. Unigram: T5's form (Precompiled, collapse of
+/// space runs, WhitespaceSplit + Metaspace, decoder Metaspace) when the model removes extra
+/// whitespace, else the BPE form's normalizer and decoder; model Unigram with the scores.
 /// </summary>
 internal static class SentencePieceJsonWriter
 {
@@ -24,17 +25,40 @@ internal static class SentencePieceJsonWriter
 
     private static void WriteBpe(Utf8JsonWriter w, SentencePieceTokenizer sp, SentencePieceNormalizerSpec spec)
     {
+        WriteSentencePieceNormalizer(w, spec);
+        w.WriteNull("pre_tokenizer");
+        w.WriteNull("post_processor");
+        WriteSentencePieceDecoder(w, spec);
+        w.WriteStartObject("model");
+        w.WriteString("type", "BPE");
+        w.WriteNull("dropout");
+        w.WriteString("unk_token", sp.Piece(sp.UnkId));
+        w.WriteNull("continuing_subword_prefix");
+        w.WriteNull("end_of_word_suffix");
+        w.WriteBoolean("fuse_unk", true);
+        w.WriteBoolean("byte_fallback", sp.ByteFallback);
+        w.WriteBoolean("ignore_merges", false);
+        w.WriteStartObject("vocab");
+        for (int id = 0; id < sp.VocabSize; id++) w.WriteNumber(sp.Piece(id), id);
+        w.WriteEndObject();
+        w.WriteStartArray("merges");
+        foreach (var (left, right) in Merges(sp)) w.WriteStringValue($"{left} {right}");
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    // SentencePiece's normalizer as HF normalizers: the charsmap, spaces trimmed and collapsed (the
+    // library's remove_extra_whitespaces touches only the space character), Prepend ▁, spaces → ▁.
+    // Prepend (unlike Metaspace's prefix) adds ▁ even when the text already starts with a space, as the library does.
+    private static void WriteSentencePieceNormalizer(Utf8JsonWriter w, SentencePieceNormalizerSpec spec)
+    {
         w.WriteStartObject("normalizer");
         w.WriteString("type", "Sequence");
         w.WriteStartArray("normalizers");
         WriteCharsMap(w, spec);
         if (spec.RemoveExtraWhitespaces)
         {
-            w.WriteStartObject();
-            w.WriteString("type", "Strip");
-            w.WriteBoolean("strip_left", true);
-            w.WriteBoolean("strip_right", true);
-            w.WriteEndObject();
+            WriteReplace(w, "Regex", "^ +| +$", "");
             WriteReplace(w, "Regex", " {2,}", " ");
         }
         if (spec.AddDummyPrefix)
@@ -47,8 +71,10 @@ internal static class SentencePieceJsonWriter
         if (spec.EscapeWhitespaces) WriteReplace(w, "String", " ", "\u2581");
         w.WriteEndArray();
         w.WriteEndObject();
-        w.WriteNull("pre_tokenizer");
-        w.WriteNull("post_processor");
+    }
+
+    private static void WriteSentencePieceDecoder(Utf8JsonWriter w, SentencePieceNormalizerSpec spec)
+    {
         w.WriteStartObject("decoder");
         w.WriteString("type", "Sequence");
         w.WriteStartArray("decoders");
@@ -68,22 +94,6 @@ internal static class SentencePieceJsonWriter
             w.WriteNumber("stop", 0);
             w.WriteEndObject();
         }
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteStartObject("model");
-        w.WriteString("type", "BPE");
-        w.WriteNull("dropout");
-        w.WriteString("unk_token", sp.Piece(sp.UnkId));
-        w.WriteNull("continuing_subword_prefix");
-        w.WriteNull("end_of_word_suffix");
-        w.WriteBoolean("fuse_unk", true);
-        w.WriteBoolean("byte_fallback", sp.ByteFallback);
-        w.WriteBoolean("ignore_merges", false);
-        w.WriteStartObject("vocab");
-        for (int id = 0; id < sp.VocabSize; id++) w.WriteNumber(sp.Piece(id), id);
-        w.WriteEndObject();
-        w.WriteStartArray("merges");
-        foreach (var (left, right) in Merges(sp)) w.WriteStringValue($"{left} {right}");
         w.WriteEndArray();
         w.WriteEndObject();
     }
@@ -111,27 +121,37 @@ internal static class SentencePieceJsonWriter
 
     private static void WriteUnigram(Utf8JsonWriter w, SentencePieceTokenizer sp, SentencePieceNormalizerSpec spec)
     {
-        w.WriteStartObject("normalizer");
-        w.WriteString("type", "Sequence");
-        w.WriteStartArray("normalizers");
-        WriteCharsMap(w, spec);
-        if (spec.RemoveExtraWhitespaces) WriteReplace(w, "Regex", " {2,}", " ");
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteStartObject("pre_tokenizer");
-        w.WriteString("type", "Sequence");
-        w.WriteStartArray("pretokenizers");
-        if (spec.RemoveExtraWhitespaces)
+        if (!spec.RemoveExtraWhitespaces)
         {
+            // Spaces kept as they are: the same normalizer as the BPE form (Metaspace would skip the
+            // prefix when the text already starts with a space).
+            WriteSentencePieceNormalizer(w, spec);
+            w.WriteNull("pre_tokenizer");
+            w.WriteNull("post_processor");
+            WriteSentencePieceDecoder(w, spec);
+        }
+        else
+        {
+            // T5's form: words split at whitespace, each word gets ▁.
+            w.WriteStartObject("normalizer");
+            w.WriteString("type", "Sequence");
+            w.WriteStartArray("normalizers");
+            WriteCharsMap(w, spec);
+            WriteReplace(w, "Regex", " {2,}", " ");
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteStartObject("pre_tokenizer");
+            w.WriteString("type", "Sequence");
+            w.WriteStartArray("pretokenizers");
             w.WriteStartObject();
             w.WriteString("type", "WhitespaceSplit");
             w.WriteEndObject();
+            WriteMetaspace(w, null, spec);
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteNull("post_processor");
+            WriteMetaspace(w, "decoder", spec);
         }
-        WriteMetaspace(w, null, spec);
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteNull("post_processor");
-        WriteMetaspace(w, "decoder", spec);
         w.WriteStartObject("model");
         w.WriteString("type", "Unigram");
         w.WriteNumber("unk_id", sp.UnkId);
@@ -154,7 +174,7 @@ internal static class SentencePieceJsonWriter
         w.WriteString("type", "Metaspace");
         w.WriteString("replacement", "\u2581");
         w.WriteString("prepend_scheme", spec.AddDummyPrefix ? "always" : "never");
-        w.WriteBoolean("split", spec.RemoveExtraWhitespaces);
+        w.WriteBoolean("split", true);
         w.WriteEndObject();
     }
 

@@ -13,14 +13,16 @@ internal sealed class SentencePieceNormalizer
     private static readonly byte[] SpaceSymbol = [0xE2, 0x96, 0x81];
     private readonly SentencePieceNormalizerSpec _spec;
     private readonly PrecompiledCharsMap? _map;
-    private readonly byte[][] _userSymbols;
+    // User-defined symbols by first byte, longest first (models such as Gemma have thousands).
+    private readonly Dictionary<byte, byte[][]> _userSymbols;
 
     /// <summary>Creates the normalizer for <paramref name="spec"/>; <paramref name="userDefined"/> are kept whole.</summary>
     public SentencePieceNormalizer(SentencePieceNormalizerSpec spec, IEnumerable<string> userDefined, string path)
     {
         _spec = spec;
         _map = spec.PrecompiledCharsMap.Length > 0 ? new PrecompiledCharsMap(spec.PrecompiledCharsMap, path) : null;
-        _userSymbols = userDefined.Where(s => s.Length > 0).Select(Encoding.UTF8.GetBytes).OrderByDescending(b => b.Length).ToArray();
+        _userSymbols = userDefined.Where(s => s.Length > 0).Select(Encoding.UTF8.GetBytes)
+            .GroupBy(b => b[0]).ToDictionary(g => g.Key, g => g.OrderByDescending(b => b.Length).ToArray());
     }
 
     /// <summary>The normalized text (what the segmenter sees), as UTF-8 bytes.</summary>
@@ -75,10 +77,9 @@ internal sealed class SentencePieceNormalizer
     // One step of normalization: how many input bytes are consumed and what they become.
     private int NextPrefix(ReadOnlySpan<byte> input, out ReadOnlySpan<byte> piece)
     {
-        foreach (var symbol in _userSymbols)
-        {
-            if (input.StartsWith(symbol)) { piece = symbol; return symbol.Length; }
-        }
+        if (_userSymbols.TryGetValue(input[0], out var candidates))
+            foreach (var symbol in candidates)
+                if (input.StartsWith(symbol)) { piece = symbol; return symbol.Length; }
         if (_map is not null)
         {
             int matched = _map.LongestMatch(input, out piece);

@@ -150,7 +150,7 @@ public sealed class SentencePieceTokenizer : ITokenizer
     {
         var normalized = Encoding.UTF8.GetString(_normalizer.Normalize(text));
         var pieces = new List<(int Start, int Length, int Id)>();
-        if (_model.Kind == SentencePieceModelKind.Bpe) SentencePieceBpe.Segment(normalized, _vocab, pieces);
+        if (_model.Kind == SentencePieceModelKind.Bpe) SegmentBpe(normalized, pieces);
         else UnigramSegmenter.Segment(normalized, _vocab, pieces);
         bool previousUnknown = false;
         foreach (var (start, length, id) in pieces)
@@ -167,6 +167,35 @@ public sealed class SentencePieceTokenizer : ITokenizer
             foreach (byte b in bytes) ids.Add(_vocab.ByteIds[b]);
         }
     }
+
+    // BPE compares scores, never sums them, and when no piece crosses the point between another
+    // character and a ▁ the merges on either side never interact: each such word is segmented alone
+    // (and cached) with the same result as the whole text at once.
+    private void SegmentBpe(string normalized, List<(int Start, int Length, int Id)> pieces)
+    {
+        if (!_vocab.CutsBeforeSpace || normalized.Length < 64) { SentencePieceBpe.Segment(normalized, _vocab, pieces); return; }
+        var cache = _wordCache.Value!;
+        if (cache.Count > 200_000) cache.Clear();
+        var lookup = cache.GetAlternateLookup<ReadOnlySpan<char>>();
+        var scratch = new List<(int Start, int Length, int Id)>();
+        for (int start = 0; start < normalized.Length;)
+        {
+            int end = start + 1;
+            while (end < normalized.Length && !(normalized[end] == '\u2581' && normalized[end - 1] != '\u2581')) end++;
+            var word = normalized.AsSpan(start, end - start);
+            if (!lookup.TryGetValue(word, out var segments))
+            {
+                scratch.Clear();
+                SentencePieceBpe.Segment(word, _vocab, scratch);
+                segments = [.. scratch];
+                lookup[word] = segments;
+            }
+            foreach (var (s, n, id) in segments) pieces.Add((start + s, n, id));
+            start = end;
+        }
+    }
+
+    private readonly ThreadLocal<Dictionary<string, (int, int, int)[]>> _wordCache = new(() => new(StringComparer.Ordinal));
 
     /// <inheritdoc />
     public string Decode(ReadOnlySpan<int> ids)

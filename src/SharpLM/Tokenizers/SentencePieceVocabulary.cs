@@ -23,12 +23,18 @@ internal sealed class SentencePieceVocabulary
     public readonly int[] ByteIds = Enumerable.Repeat(-1, 256).ToArray();
     /// <summary>The user-defined symbols (kept whole by normalizer and segmenter).</summary>
     public readonly List<string> UserDefined = [];
+    /// <summary>The user-defined symbols by first character, longest first.</summary>
+    public readonly Dictionary<char, string[]> UserDefinedByFirstChar;
     /// <summary>Id of the unknown piece.</summary>
     public readonly int UnkId = -1;
     /// <summary>Smallest and largest score among normal pieces (SentencePiece starts them at FLT_MAX and FLT_MIN).</summary>
     public readonly float MinScore = float.MaxValue, MaxScore = 1.17549435e-38f;
     /// <summary>Longest segmentable piece, in UTF-16 units.</summary>
     public readonly int MaxPieceChars;
+    /// <summary>No segmentable piece has a ▁ right after another character than ▁, so no piece crosses the point between such a character and a ▁ (text can be cut there).</summary>
+    public readonly bool CutsBeforeSpace;
+    /// <summary>Every prefix of every segmentable piece → the piece's id when the prefix is itself one, else -1 (a trie in a hash map).</summary>
+    public readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Prefixes;
 
     /// <summary>Builds the tables; duplicate pieces, a missing or repeated unknown piece and malformed byte pieces are errors.</summary>
     public SentencePieceVocabulary(IReadOnlyList<string> pieces, IReadOnlyList<float> scores, IReadOnlyList<SentencePieceType> types)
@@ -71,6 +77,19 @@ internal sealed class SentencePieceVocabulary
         }
         if (UnkId < 0) throw new ArgumentException("the vocabulary has no unknown piece (type Unknown)", nameof(types));
         SegmentableSpan = Segmentable.GetAlternateLookup<ReadOnlySpan<char>>();
+        UserDefinedByFirstChar = UserDefined.GroupBy(u => u[0]).ToDictionary(g => g.Key, g => g.OrderByDescending(u => u.Length).ToArray());
+        var prefixes = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (piece, id) in Segmentable)
+        {
+            prefixes[piece] = id;
+            for (int k = 1; k < piece.Length; k++) prefixes.TryAdd(piece[..k], -1);
+        }
+        Prefixes = prefixes.GetAlternateLookup<ReadOnlySpan<char>>();
+        CutsBeforeSpace = Segmentable.Keys.All(p =>
+        {
+            for (int k = 1; k < p.Length; k++) if (p[k] == '\u2581' && p[k - 1] != '\u2581') return false;
+            return true;
+        });
     }
 
     /// <summary>The id of <paramref name="piece"/>, or the unknown id (SentencePiece's PieceToId).</summary>

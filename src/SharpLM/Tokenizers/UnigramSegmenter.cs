@@ -34,9 +34,10 @@ internal static class UnigramSegmenter
                 int end = start + length;
                 char last = text[end - 1];
                 bytes += last < 0x80 ? 1 : last < 0x800 ? 2 : char.IsSurrogate(last) ? 2 : 3;
+                // Walk down the piece trie; stop as soon as no piece starts with this text.
+                if (!vocab.Prefixes.TryGetValue(text.Slice(start, length), out int id)) break;
                 // Pieces are whole characters: never end between the halves of a surrogate pair.
-                if (char.IsHighSurrogate(last) && end < n && char.IsLowSurrogate(text[end])) continue;
-                if (!vocab.SegmentableSpan.TryGetValue(text.Slice(start, length), out int id)) continue;
+                if (id < 0 || (char.IsHighSurrogate(last) && end < n && char.IsLowSurrogate(text[end]))) continue;
                 var type = vocab.Types[id];
                 if (type == SentencePieceType.Unused) continue;
                 double score = type == SentencePieceType.UserDefined ? bytes * vocab.MaxScore - 0.1 : vocab.Scores[id];

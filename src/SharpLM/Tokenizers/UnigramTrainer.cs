@@ -39,6 +39,8 @@ public static class UnigramTrainer
             model = pruned;
         }
         var final = Finalize(model, corpus, target);
+        if (final.Count < target)
+            throw new ArgumentOutOfRangeException(nameof(vocabSize), vocabSize, $"the training text supports at most {metaPieces.Count + final.Count} pieces; ask for fewer or give more text");
         var pieces = metaPieces.Concat(final.Select(p => p.Piece)).ToList();
         var scores = metaScores.Concat(final.Select(p => (float)p.Score)).ToList();
         var types = metaTypes.Concat(final.Select(_ => SentencePieceType.Normal)).ToList();

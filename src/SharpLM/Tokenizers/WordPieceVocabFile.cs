@@ -35,6 +35,21 @@ public static class WordPieceVocabFile
         catch (ArgumentException e) { throw new TokenizerFormatException(path, "vocabulary", e.Message); }
     }
 
+    /// <summary>BERT's normalization as a Hugging Face <c>tokenizer_config.json</c> describes it (<c>do_lower_case</c>); the default when absent.</summary>
+    private static BertNormalizer? NormalizerFromConfig(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var lower = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?["do_lower_case"];
+            return lower is null ? null : new BertNormalizer(Lowercase: lower.GetValue<bool>());
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            throw new TokenizerFormatException(path, "do_lower_case", $"is not readable ({e.Message})");
+        }
+    }
+
     /// <summary>The WordPiece tokenizer of a model folder: its tokenizer.json, else its vocab.txt.</summary>
     public static WordPieceTokenizer LoadFolder(string directory)
     {
@@ -43,7 +58,7 @@ public static class WordPieceVocabFile
             return TokenizerJsonReader.Load(json) as WordPieceTokenizer
                 ?? throw new TokenizerFormatException(json, "model.type", "is not WordPiece (a BERT needs a WordPiece tokenizer)");
         var vocab = Path.Combine(directory, FileName);
-        if (File.Exists(vocab)) return Read(vocab);
+        if (File.Exists(vocab)) return Read(vocab, NormalizerFromConfig(Path.Combine(directory, "tokenizer_config.json")));
         throw new FileNotFoundException($"{directory}: no tokenizer.json or vocab.txt (the BERT's WordPiece vocabulary).", vocab);
     }
 }

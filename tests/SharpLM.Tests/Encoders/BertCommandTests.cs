@@ -141,4 +141,16 @@ public sealed class BertCommandTests : IDisposable
         Assert.Equal(0, Invoke("fill-mask", "--model", run, "--text", "the [MASK] is null"));
         Assert.Equal(0, Invoke("embed", "--model", run, "--text", "the string", "a stream"));
     }
+
+    [Fact]
+    public void RegisterJoinsOtherFamiliesParentsInsteadOfDuplicatingThem()
+    {
+        var root = new RootCommand();
+        foreach (var name in new[] { "pretrain", "finetune", "data" }) root.Subcommands.Add(new Command(name));
+        SharpLM.Cli.Commands.BertCommands.Register(root);
+        Assert.Equal(root.Subcommands.Count, root.Subcommands.Select(c => c.Name).Distinct().Count());
+        Assert.Equal(["bert"], root.Subcommands.Single(c => c.Name == "pretrain").Subcommands.Select(c => c.Name));
+        Assert.Equal(["classify", "ner"], root.Subcommands.Single(c => c.Name == "finetune").Subcommands.Select(c => c.Name));
+        Assert.Equal(["sdk-ner", "sdk-classify", "sdk-pretrain"], root.Subcommands.Single(c => c.Name == "data").Subcommands.Select(c => c.Name));
+    }
 }

@@ -102,4 +102,20 @@ public sealed class DataFilesTests : IDisposable
         Assert.Equal(["O", "O", "B-MEMBER", "I-MEMBER", "I-MEMBER", "O"], tags);
         Assert.Equal("String.Split", text.Substring(9, 12));
     }
+
+    [Fact]
+    public void VocabTxtRoundTripsAndHonoursDoLowerCase()
+    {
+        var tok = Tokenizer();
+        var dir = Path.Combine(_dir, "model");
+        Directory.CreateDirectory(dir);
+        WordPieceVocabFile.Write(tok, Path.Combine(dir, "vocab.txt"));
+        var loaded = WordPieceVocabFile.LoadFolder(dir);
+        Assert.Equal(tok.Vocabulary, loaded.Vocabulary);
+        Assert.Equal(tok.Encode("The String"), loaded.Encode("The String"));      // uncased by default: "the string"
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), "{\"do_lower_case\": false}");
+        Assert.Equal([1, 6], WordPieceVocabFile.LoadFolder(dir).Encode("The string"));   // cased: "The" is unknown
+        File.WriteAllText(Path.Combine(dir, "vocab.txt"), "[UNK]\n\nthe\n");
+        Assert.Contains("line 2", Assert.Throws<TokenizerFormatException>(() => WordPieceVocabFile.Read(Path.Combine(dir, "vocab.txt"))).Message);
+    }
 }

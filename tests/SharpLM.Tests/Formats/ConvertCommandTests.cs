@@ -53,7 +53,7 @@ public sealed class ConvertCommandTests : IDisposable
     [Fact]
     public void BadArgumentsAreUserErrors()
     {
-        Assert.Contains("--from", Assert.Throws<CliException>(() => ConvertCommand.Run(_dir, "gguf", "hf", _dir, null)).Message);
+        Assert.Contains("--from", Assert.Throws<CliException>(() => ConvertCommand.Run(_dir, "onnx", "hf", _dir, null)).Message);
         Assert.Contains("--to", Assert.Throws<CliException>(() => ConvertCommand.Run(_dir, "hf", "onnx", _dir, null)).Message);
         Assert.Contains("does not exist", Assert.Throws<CliException>(() => ConvertCommand.Run(Path.Combine(_dir, "none.bin"), "llmc", "hf", _dir, null)).Message);
         var bad = Path.Combine(_dir, "bad.bin");

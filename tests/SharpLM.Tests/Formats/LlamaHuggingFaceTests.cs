@@ -313,4 +313,33 @@ public sealed class LlamaHuggingFaceTests : IDisposable
         File.WriteAllText(configPath, text.Replace("\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4.0}"));
         Assert.Contains("yarn", Assert.Throws<InvalidDataException>(() => GptHuggingFace.Load(dir)).Message);
     }
+
+    /// <summary>TinyLlama-1.1B's config.json keys and layout (values shrunk to the test model), as the Hub ships it.</summary>
+    private const string HubLlamaConfig = """
+        {"architectures": ["LlamaForCausalLM"], "attention_bias": false, "bos_token_id": 1, "eos_token_id": 2,
+         "hidden_act": "silu", "hidden_size": 16, "initializer_range": 0.02, "intermediate_size": 40,
+         "max_position_embeddings": 32, "model_type": "llama", "num_attention_heads": 4, "num_hidden_layers": 2,
+         "num_key_value_heads": 2, "pretraining_tp": 1, "rms_norm_eps": 1e-05, "rope_scaling": null, "rope_theta": 10000.0,
+         "tie_word_embeddings": false, "torch_dtype": "bfloat16", "transformers_version": "4.35.0", "use_cache": true, "vocab_size": 70}
+        """;
+
+    [Fact]
+    public void HubStyleFolderLoads()
+    {
+        var model = RandomModel(Llama, 10);
+        var dir = Sub("hub");
+        GptHuggingFace.Save(model, dir);
+        File.WriteAllText(Path.Combine(dir, "config.json"), HubLlamaConfig);
+        // Older exports also carry the rotary inverse-frequency buffers; they are not weights.
+        var path = Path.Combine(dir, "model.safetensors");
+        var tensors = Safetensors.Read(path).Tensors.ToList();
+        tensors.Add(("model.layers.0.self_attn.rotary_emb.inv_freq", new Tensor(2)));
+        Safetensors.Write(path, tensors);
+        var loaded = GptHuggingFace.Load(dir);
+        Assert.Equal(Llama, loaded.Config);
+        AssertSameWeights(model, loaded);
+        var cfg = HuggingFaceLlamaConfig.Read(Path.Combine(dir, "config.json"));
+        Assert.Equal(1, cfg.BosTokenId);
+        Assert.Equal([2], cfg.EosTokenIds);
+    }
 }

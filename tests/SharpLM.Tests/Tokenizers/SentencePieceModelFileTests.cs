@@ -132,3 +132,30 @@ public sealed class Llama2TokenizerFactAttribute : FactAttribute
         if (!File.Exists(Path)) Skip = $"needs Llama 2's tokenizer.model at {Path} (set SHARPLM_LLAMA2_TOKENIZER)";
     }
 }
+
+/// <summary>The word-cut fast path of the BPE encoder gives what one segmentation of the whole text gives.</summary>
+public class SentencePieceBpeCutTests
+{
+    [Theory]
+    [InlineData("bpe_bf")]
+    [InlineData("llama_style")]
+    public void CuttingAtWordsEqualsSegmentingTheWholeText(string name)
+    {
+        var tok = SentencePieceTokenizer.Load(SentencePieceFixtures.Model(name));
+        var lines = File.ReadAllText(Path.Combine(SentencePieceFixtures.Folder(), "docs.txt")).Split('\n');
+        var text = string.Join("  \n ", lines[..120]) + "   trailing   spaces ▁▁ and ▁ marks";
+        var normalized = tok.Normalize(text);
+        var vocab = new SentencePieceVocabulary(Enumerable.Range(0, tok.VocabSize).Select(tok.Piece).ToArray(),
+            Enumerable.Range(0, tok.VocabSize).Select(tok.Score).ToArray(), Enumerable.Range(0, tok.VocabSize).Select(tok.PieceType).ToArray());
+        Assert.True(vocab.CutsBeforeSpace);
+        var whole = new List<(int, int, int)>();
+        SentencePieceBpe.Segment(normalized, vocab, whole);
+        var expected = new List<int>();
+        foreach (var (start, length, id) in whole)
+        {
+            if (id != tok.UnkId) { expected.Add(id); continue; }
+            foreach (byte b in System.Text.Encoding.UTF8.GetBytes(normalized.Substring(start, length))) expected.Add(tok.PieceToId($"<0x{b:X2}>"));
+        }
+        Assert.Equal(expected, tok.Encode(text));
+    }
+}

@@ -64,7 +64,7 @@ public sealed class TokenizerCliTests : IDisposable
         Assert.Equal(0, Run("tokenizer", "train", "--data", PathOf("c.txt"), "--kind", "char", "--out", PathOf("c.json")));
         e = Assert.Throws<CliException>(() => Run("tokenizer", "decode", "--tokenizer", PathOf("c.json"), "--ids", "0 1 7"));
         Assert.Contains("'7'", e.Message);
-        e = Assert.Throws<CliException>(() => Run("tokenizer", "train", "--data", PathOf("c.txt"), "--kind", "trigram", "--out", PathOf("u.json")));
+        e = Assert.Throws<CliException>(() => Run("tokenizer", "train", "--data", PathOf("c.txt"), "--kind", "wordlevel", "--out", PathOf("u.json")));
         Assert.Contains("--kind", e.Message);
     }
 }

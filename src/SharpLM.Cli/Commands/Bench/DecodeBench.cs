@@ -78,10 +78,11 @@ public static class DecodeBench
         Array.Sort(decode);
         double prefillMedian = prefill[repeat / 2], decodeMedian = decode[repeat / 2];
         double ceiling = WeightStreamTokensPerSecond(model, newTokens, repeat);
+        double bandwidth = ReadBandwidthGBs(repeat);
         var inv = CultureInfo.InvariantCulture;
         if (json)
-            Console.WriteLine(string.Format(inv, "{{\"bench\":\"decode\",\"preset\":\"{0}\",\"prompt_tokens\":{1},\"new_tokens\":{2},\"prefill_tok_s\":{3:F1},\"decode_tok_s\":{4:F1},\"weight_stream_tok_s\":{6:F1},\"threads\":{5}}}",
-                presetName, promptTokens, newTokens, prefillMedian, decodeMedian, threads, ceiling));
+            Console.WriteLine(string.Format(inv, "{{\"bench\":\"decode\",\"preset\":\"{0}\",\"prompt_tokens\":{1},\"new_tokens\":{2},\"prefill_tok_s\":{3:F1},\"decode_tok_s\":{4:F1},\"weight_stream_tok_s\":{6:F1},\"threads\":{5},\"weight_gb_s\":{7:F2},\"read_bandwidth_gb_s\":{8:F2}}}",
+                presetName, promptTokens, newTokens, prefillMedian, decodeMedian, threads, ceiling, decodeMedian * 4.0 * model.ParameterCount() / 1e9, bandwidth));
         else
         {
             double weightBytes = 4.0 * model.ParameterCount();
@@ -89,7 +90,39 @@ public static class DecodeBench
                 presetName, prefillMedian, promptTokens, decodeMedian, newTokens, decodeMedian * weightBytes / 1e9, threads, repeat));
             Console.WriteLine(string.Format(inv, "ceiling: streaming the same weights through the decode mat-vec alone (no attention, norms or sampling) gives {0:F1} tok/s; decode reaches {1:F0}% of it",
                 ceiling, 100 * decodeMedian / ceiling));
+            Console.WriteLine(string.Format(inv, "machine read bandwidth ({0} thread(s) summing a {1} MB array): {2:F1} GB/s; decode streams weights at {3:F0}% of it",
+                threads, BandwidthBytes >> 20, bandwidth, 100 * decodeMedian * weightBytes / 1e9 / bandwidth));
         }
+    }
+
+    private const long BandwidthBytes = 512L << 20;
+
+    /// <summary>
+    /// The machine's read bandwidth as the decode sees it: the kernel threads each sum their contiguous part
+    /// of a 512 MB array (far beyond any cache), median GB/s of several passes. A memory-bound decode cannot
+    /// stream its weights faster than this.
+    /// </summary>
+    private static unsafe double ReadBandwidthGBs(int repeat)
+    {
+        int n = (int)(BandwidthBytes / 4);
+        var data = new Tensor(n);
+        data.Span.Fill(1f);
+        float* p = data.Pointer;
+        double total = 0;
+        var rates = new double[Math.Max(3, repeat)];
+        for (int r = -1; r < rates.Length; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            KernelThreads.For(n, (s, e) =>
+            {
+                float sum = System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(p + s, e - s));
+                lock (rates) total += sum;   // keeps the sum observable so nothing is optimized away
+            });
+            if (r >= 0) rates[r] = BandwidthBytes / sw.Elapsed.TotalSeconds / 1e9;
+        }
+        if (!(total > 0)) throw new InvalidOperationException("read bandwidth probe: the array did not sum to a positive number");
+        Array.Sort(rates);
+        return rates[rates.Length / 2];
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public static class TokenizerBench
     /// <summary>Creates the <c>tokenizer</c> bench sub-command.</summary>
     public static Command Create()
     {
-        var tokenizer = new Option<string?>("--tokenizer") { Description = "Byte-level BPE tokenizer (default: shared/data/gpt2/r50k_base.tiktoken found above the current folder)." };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer file (default: shared/data/gpt2/r50k_base.tiktoken found above the current folder); byte-level BPE also gets the parallel and cache cases, SentencePiece the training of its kind." };
         var input = new Option<string?>("--input") { Description = "Text to encode and train on (default: shared/data/tinyshakespeare.txt)." };
         var json = new Option<bool>("--json") { Description = "One JSON object per line instead of a table." };
         var repeat = new Option<int>("--repeat") { Description = "Timed repeats for encoding; the median is reported.", DefaultValueFactory = _ => 7 };
@@ -38,8 +38,13 @@ public static class TokenizerBench
     {
         if (repeat < 1) throw new CliException($"--repeat must be ≥ 1, got {repeat}");
         if (threads < 1) throw new CliException($"--threads must be ≥ 1, got {threads}");
-        if (TokenizerCommand.Load(tokenizerPath) is not BpeTokenizer tok) throw new CliException($"--tokenizer: {tokenizerPath} is not a byte-level BPE tokenizer");
+        var loaded = TokenizerCommand.Load(tokenizerPath);
         var text = TokenizerCommand.ReadText(inputPath, "--input");
+        if (loaded is not BpeTokenizer tok)
+        {
+            RunOther(loaded, tokenizerPath, inputPath, text, json, repeat, trainVocab);
+            return;
+        }
         double mb = Encoding.UTF8.GetByteCount(text) / 1e6;
         if (!json) Console.WriteLine($"tokenizer bench: {Path.GetFileName(tokenizerPath)} on {Path.GetFileName(inputPath)} ({mb:F2} MB), median of {repeat}");
 
@@ -78,6 +83,29 @@ public static class TokenizerBench
             Report(json, $"{{\"bench\":\"tokenizer\",\"task\":\"train_bpe\",\"vocab_size\":{size},\"seconds\":{F(seconds)}}}",
                 $"train   BPE vocabulary {size:N0}: {seconds:F2} s (median of 3)");
         }
+    }
+
+    // SentencePiece, llama2.c and other tokenizers: sequential encode of the whole text, and training of the same kind.
+    private static void RunOther(ITokenizer tok, string tokenizerPath, string inputPath, string text, bool json, int repeat, int trainVocab)
+    {
+        double mb = Encoding.UTF8.GetByteCount(text) / 1e6;
+        if (!json) Console.WriteLine($"tokenizer bench: {Path.GetFileName(tokenizerPath)} ({tok.Kind}) on {Path.GetFileName(inputPath)} ({mb:F2} MB), median of {repeat}");
+        var ids = tok.Encode(text);
+        var times = new List<double>();
+        for (int r = 0; r < repeat; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            ids = tok.Encode(text);
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        double seconds = Median(times);
+        Report(json, $"{{\"bench\":\"tokenizer\",\"task\":\"encode\",\"kind\":\"{tok.Kind}\",\"threads\":1,\"mb_per_s\":{F(mb / seconds)},\"ms\":{F(seconds * 1e3)},\"tokens\":{ids.Length}}}",
+            $"encode  1 thread: {mb / seconds,8:F1} MB/s  ({seconds * 1e3:F1} ms, {ids.Length:N0} tokens)");
+        if (trainVocab <= 0 || tok is not SentencePieceTokenizer sp) return;
+        var train = Stopwatch.StartNew();
+        var trained = sp.ModelKind == SentencePieceModelKind.Bpe ? SentencePieceBpeTrainer.Train([text], trainVocab) : UnigramTrainer.Train([text], trainVocab);
+        Report(json, $"{{\"bench\":\"tokenizer\",\"task\":\"train_{tok.Kind}\",\"vocab_size\":{trained.VocabSize},\"seconds\":{F(train.Elapsed.TotalSeconds)}}}",
+            $"train   {tok.Kind} vocabulary {trained.VocabSize:N0}: {train.Elapsed.TotalSeconds:F2} s");
     }
 
     private static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
