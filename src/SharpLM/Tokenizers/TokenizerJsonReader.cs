@@ -25,13 +25,24 @@ internal static class TokenizerJsonReader
             var specials = ReadAddedTokens(root, path);
             return type switch
             {
-                "BPE" when SentencePieceJsonReader.IsSentencePieceBpe(root, model) => SentencePieceJsonReader.Read(root, model, path, unigram: false),
-                "Unigram" => SentencePieceJsonReader.Read(root, model, path, unigram: true),
+                "BPE" when SentencePieceJsonReader.IsSentencePieceBpe(root, model) => ReadSentencePiece(root, model, path, unigram: false),
+                "Unigram" => ReadSentencePiece(root, model, path, unigram: true),
                 "BPE" => ReadBpe(root, model, specials, path),
                 "WordPiece" => ReadWordPiece(root, model, specials, path),
                 "WordLevel" => ReadChar(root, model, specials, path),
                 _ => throw new TokenizerFormatException(path, "model.type", $"'{type}' is not supported (expected BPE, Unigram, WordPiece or WordLevel)"),
             };
+        }
+    }
+
+    // A field of the wrong JSON kind, or a missing one read with GetProperty, surfaces from System.Text.Json as
+    // InvalidOperationException / KeyNotFoundException (found by fuzzing); both are a bad file, so say so.
+    private static ITokenizer ReadSentencePiece(JsonElement root, JsonElement model, string path, bool unigram)
+    {
+        try { return SentencePieceJsonReader.Read(root, model, path, unigram); }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException)
+        {
+            throw new TokenizerFormatException(path, "model/normalizer/pre_tokenizer", $"a field is missing or has the wrong JSON type ({e.Message})", e);
         }
     }
 
@@ -160,7 +171,7 @@ internal static class TokenizerJsonReader
     private static CharTokenizer ReadChar(JsonElement root, JsonElement model, Dictionary<string, int> specials, string path)
     {
         if (!root.TryGetProperty("pre_tokenizer", out var pre) || pre.ValueKind != JsonValueKind.Object
-            || !pre.TryGetProperty("type", out var t) || t.GetString() != "Split")
+            || !pre.TryGetProperty("type", out var t) || t.ValueKind != JsonValueKind.String || t.GetString() != "Split")
             throw new TokenizerFormatException(path, "pre_tokenizer", "only WordLevel over single characters (a Split pre-tokenizer) is supported");
         var vocab = ReadVocab(model, path);
         int size = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
