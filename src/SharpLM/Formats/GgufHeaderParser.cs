@@ -59,6 +59,7 @@ internal static class GgufHeaderParser
             {
                 ulong n = r.U64($"{name}: dimension {d}");
                 if (n > long.MaxValue) throw r.Fail(name, $"dimension {d} = {n} is negative as int64");
+                if (n > int.MaxValue) throw r.Fail(name, $"dimension {d} = {n} overflows a SharpLM tensor dimension (int32, at most {int.MaxValue})");
                 dims[d] = (long)n;
                 if (n != 0 && elements > long.MaxValue / (long)n) throw r.Fail(name, "element count overflows int64");
                 elements *= (long)n;
@@ -68,8 +69,9 @@ internal static class GgufHeaderParser
                 throw r.Fail(name, $"unknown or unsupported ggml tensor type id {typeId}");
             var type = (QuantType)typeId;
             int block = QuantTypes.BlockElements(type);
-            if (dimCount > 0 && dims[0] % block != 0)
-                throw r.Fail(name, $"row length {dims[0]} is not a multiple of {QuantTypes.Name(type)}'s block of {block}");
+            long rowLength = dimCount > 0 ? dims[0] : 1; // a scalar is one row of one element
+            if (rowLength % block != 0)
+                throw r.Fail(name, $"row length {rowLength} is not a multiple of {QuantTypes.Name(type)}'s block of {block}");
             ulong offset = r.U64($"{name}: offset");
             if (offset > long.MaxValue) throw r.Fail(name, $"data offset {offset} is out of range");
             if ((long)offset % alignment != 0) throw r.Fail(name, $"data offset {offset} is not a multiple of the alignment {alignment} (misaligned)");

@@ -109,20 +109,20 @@ public sealed record HuggingFaceGpt2Config
     /// <summary>Writes <c>config.json</c> atomically (temporary name, then rename).</summary>
     public void Write(string path) => AtomicFile.WriteAllText(path, ToJson());
 
-    /// <summary>Reads a GPT-2 <c>config.json</c> (Hugging Face's or ours); errors name the file and key.</summary>
+    /// <summary>Reads a GPT-2 <c>config.json</c> (Hugging Face's or ours); bad input throws <see cref="InvalidDataException"/> naming the file and key (limits: <see cref="JsonLimits"/>).</summary>
     public static HuggingFaceGpt2Config Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"model config '{path}' does not exist.", path);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(JsonLimits.ParseFile(path, JsonLimits.MaxSmallFileBytes, (field, problem) => Bad(path, $"is not valid JSON at {field} ({problem})")), path);
     }
 
     /// <summary>Parses the JSON text of a GPT-2 config; <paramref name="path"/> is used in error messages.</summary>
-    public static HuggingFaceGpt2Config Parse(string json, string path)
+    public static HuggingFaceGpt2Config Parse(string json, string path) =>
+        Parse(JsonLimits.Parse(json, (field, problem) => Bad(path, $"is not valid JSON at {field} ({problem})")), path);
+
+    private static HuggingFaceGpt2Config Parse(JsonDocument document, string path)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(json); }
-        catch (JsonException e) { throw Bad(path, $"is not valid JSON ({e.Message})"); }
-        using (doc)
+        using (var doc = document)
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad(path, "is not a JSON object");

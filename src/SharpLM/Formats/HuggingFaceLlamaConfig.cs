@@ -165,16 +165,16 @@ public sealed record HuggingFaceLlamaConfig
     public static HuggingFaceLlamaConfig Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"model config '{path}' does not exist.", path);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(JsonLimits.ParseFile(path, JsonLimits.MaxSmallFileBytes, (field, problem) => Bad(path, $"is not valid JSON at {field} ({problem})")), path);
     }
 
     /// <summary>Parses the JSON text of a LLaMA-family config; <paramref name="path"/> is used in error messages.</summary>
-    public static HuggingFaceLlamaConfig Parse(string json, string path)
+    public static HuggingFaceLlamaConfig Parse(string json, string path) =>
+        Parse(JsonLimits.Parse(json, (field, problem) => Bad(path, $"is not valid JSON at {field} ({problem})")), path);
+
+    private static HuggingFaceLlamaConfig Parse(JsonDocument document, string path)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(json); }
-        catch (JsonException e) { throw Bad(path, $"is not valid JSON ({e.Message})"); }
-        using (doc)
+        using (var doc = document)
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad(path, "is not a JSON object");

@@ -43,7 +43,9 @@ public sealed record LlmcHeader(int Version, int MaxT, int V, int L, int NH, int
 /// int32[256] header (magic 20240326, version, maxT, V, L, NH, C, Vp) and then every
 /// parameter back to back, little-endian, in the order of <see cref="LlmcHeader.Layout"/>.
 /// Matmul weights are <c>[out, in]</c>, like SharpLM's. Tensors are read on demand (one layer
-/// at a time if wanted), so importing GPT-2 124M never holds the file twice in memory.
+/// at a time if wanted), so importing GPT-2 124M never holds the file twice in memory. The header's
+/// dimensions are checked against <see cref="MaxDimension"/> and the file's exact size before any
+/// tensor is allocated; bad input throws <see cref="InvalidDataException"/> naming the file and field.
 /// </summary>
 public sealed class LlmcCheckpoint : IDisposable
 {
@@ -55,6 +57,8 @@ public sealed class LlmcCheckpoint : IDisposable
     public const int VersionBf16 = 5;
     /// <summary>Size of the header: 256 int32 values.</summary>
     public const int HeaderBytes = 256 * 4;
+    /// <summary>Largest header dimension accepted (2^24), so shapes like 4·C cannot overflow; the file size must then match the header exactly.</summary>
+    public const int MaxDimension = 1 << 24;
 
     private readonly FileStream _stream;
     private readonly Dictionary<string, (int[] Shape, long Offset)> _tensors = new();
@@ -108,7 +112,7 @@ public sealed class LlmcCheckpoint : IDisposable
             throw Bad(path, $"header[1] (version) is {version}, expected {VersionFp32} (float32) or {VersionBf16} (bfloat16)");
         string[] names = ["maxT", "V", "L", "NH", "C", "Vp"];
         for (int i = 0; i < names.Length; i++)
-            if (Field(2 + i) <= 0) throw Bad(path, $"header[{2 + i}] ({names[i]}) is {Field(2 + i)}, expected a positive number");
+            if (Field(2 + i) is <= 0 or > MaxDimension) throw Bad(path, $"header[{2 + i}] ({names[i]}) is {Field(2 + i)}, expected 1..{MaxDimension}");
         var header = new LlmcHeader(version, Field(2), Field(3), Field(4), Field(5), Field(6), Field(7));
         if (header.C % header.NH != 0) throw Bad(path, $"width C={header.C} is not divisible by the head count NH={header.NH}");
         if (header.Vp < header.V) throw Bad(path, $"padded vocabulary Vp={header.Vp} is smaller than V={header.V}");

@@ -7,6 +7,8 @@ namespace SharpLM.Formats;
 /// llm.c's token file (<c>tiny_shakespeare_val.bin</c> …): an int32[256] header (magic
 /// 20240520, version 1, token count) followed by the token ids as little-endian uint16. It
 /// is text already turned into ids by a tokenizer, ready to be cut into training batches.
+/// The token count is checked against the file's size before anything is allocated; bad input
+/// throws <see cref="InvalidDataException"/> naming the file and field.
 /// </summary>
 public static class LlmcTokens
 {

@@ -98,10 +98,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
 
     private static (List<string> Shards, Dictionary<string, string> Map) ReadIndex(string path)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"safetensors index '{path}' is not valid JSON ({e.Message})."); }
-        using (doc)
+        using (var doc = JsonLimits.ParseFile(path, JsonLimits.MaxSmallFileBytes, (field, problem) => new InvalidDataException($"safetensors index '{path}' is not valid JSON at {field} ({problem}).")))
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 throw new InvalidDataException($"safetensors index '{path}' has no 'weight_map' object.");

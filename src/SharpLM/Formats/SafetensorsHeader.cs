@@ -20,7 +20,9 @@ public sealed record SafetensorsTensorInfo(string Name, SafetensorsDType DType, 
 /// <summary>
 /// The JSON header of a safetensors file, parsed and checked against the spec: every entry
 /// has a known dtype, a shape whose size matches its byte range, and the byte ranges tile the
-/// data section exactly (no overlap, no gap, nothing past the end).
+/// data section exactly (no overlap, no gap, nothing past the end). Every length is checked
+/// against the file's size and <see cref="MaxHeaderBytes"/> before anything is allocated; bad
+/// input throws <see cref="InvalidDataException"/> naming the file and the field.
 /// </summary>
 public sealed class SafetensorsHeader
 {
@@ -65,16 +67,7 @@ public sealed class SafetensorsHeader
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
 
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(json.AsMemory().TrimEnd((byte)' '));
-        }
-        catch (JsonException e)
-        {
-            throw Corrupt(path, $"the JSON header is not valid JSON ({e.Message})");
-        }
-        using (doc)
+        using (var doc = JsonLimits.Parse(json.AsMemory().TrimEnd((byte)' '), (field, problem) => Corrupt(path, $"the JSON header is not valid JSON at {field}: {problem}")))
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw Corrupt(path, "the JSON header is not an object");

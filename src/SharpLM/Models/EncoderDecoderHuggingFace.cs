@@ -136,10 +136,13 @@ public static class EncoderDecoderHuggingFace
     /// <summary>Reads a T5 or BART <c>config.json</c>; unknown or unsupported settings get an error naming the key.</summary>
     public static EncoderDecoderConfig FromJson(string path)
     {
-        JsonObject o;
-        try { o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object."); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e); }
-        string type = o["model_type"]?.GetValue<string>() ?? throw new InvalidDataException($"{path}: 'model_type' is missing (expected \"t5\" or \"bart\").");
+        // Size, depth and Unicode checks first (JsonLimits), so a bad string cannot surface later as an InvalidOperationException.
+        var bytes = JsonLimits.ReadFile(path, JsonLimits.MaxSmallFileBytes, (field, problem) => new InvalidDataException($"{path}: {field}: {problem}."));
+        using (JsonLimits.Parse(bytes, (field, problem) => new InvalidDataException($"{path}: not valid JSON at {field} ({problem})."))) { }
+        var o = JsonNode.Parse(bytes) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object.");
+        try { _ = o.Count; } // builds the key table now, so a repeated key fails here and not deep inside
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: a key appears twice ({e.Message}).", e); }
+        string type = o["model_type"] is JsonValue t && t.TryGetValue(out string? name) ? name : throw new InvalidDataException($"{path}: 'model_type' is missing or not a string (expected \"t5\" or \"bart\").");
         int Int(string key, int fallback) => o[key] is JsonNode n ? (int)n.GetValue<double>() : fallback;
         float Float(string key, float fallback) => o[key] is JsonNode n ? (float)n.GetValue<double>() : fallback;
         bool Bool(string key, bool fallback) => o[key] is JsonNode n ? n.GetValue<bool>() : fallback;

@@ -94,10 +94,24 @@ public static partial class GptHuggingFace
             return LlamaHuggingFace.Load(directory);
 
         var config = FromHuggingFace(HuggingFaceGpt2Config.Read(configPath), configPath);
-        var model = Gpt.Uninitialized(config);
         using var checkpoint = SafetensorsCheckpoint.Open(directory);
+        CheckWeightsCanHold(config, configPath, checkpoint);
+        var model = Gpt.Uninitialized(config);
         LoadWeights(model, checkpoint);
         return model;
+    }
+
+    /// <summary>
+    /// Hostile-input guard: a config.json claiming a huge model must not get that model allocated unless
+    /// the checkpoint's tensors hold enough bytes for it (a lower bound on its values, at 1 byte each:
+    /// the embedding plus the query and output projections of every layer).
+    /// </summary>
+    internal static void CheckWeightsCanHold(GptConfig config, string configPath, SafetensorsCheckpoint checkpoint)
+    {
+        long c = config.Width, minimumValues = config.VocabSize * c + config.Layers * 2 * c * c;
+        long bytes = checkpoint.Tensors.Sum(t => t.End - t.Begin);
+        if (minimumValues > bytes)
+            throw new InvalidDataException($"model config '{configPath}' describes a model of at least {minimumValues:N0} parameters, but the weights in '{checkpoint.Path}' hold only {bytes:N0} bytes (config and weights do not match).");
     }
 
     /// <summary>
@@ -210,9 +224,9 @@ public static partial class GptHuggingFace
             return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
                    && doc.RootElement.TryGetProperty("model_type", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.String ? t.GetString() : null;
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
         {
-            return null; // the GPT-2 reader reports the broken JSON with its position
+            return null; // the GPT-2 reader reports the broken JSON (or string) with its position
         }
     }
 

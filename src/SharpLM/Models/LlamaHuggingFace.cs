@@ -64,8 +64,9 @@ public static class LlamaHuggingFace
     {
         string configPath = Path.Combine(directory, GptHuggingFace.ConfigFile);
         var config = FromHuggingFace(HuggingFaceLlamaConfig.Read(configPath), configPath);
-        var model = Gpt.Uninitialized(config);
         using var checkpoint = SafetensorsCheckpoint.Open(directory);
+        GptHuggingFace.CheckWeightsCanHold(config, configPath, checkpoint);
+        var model = Gpt.Uninitialized(config);
         LoadWeights(model, checkpoint);
         return model;
     }

@@ -8,6 +8,7 @@ namespace SharpLM.Tokenizers;
 /// Reads and writes the original GPT-2 file pair: <c>vocab.json</c> ({token string: id}, tokens
 /// spelled with <see cref="ByteLevelAlphabet"/>) and <c>merges.txt</c> ("#version" header, then
 /// one "left right" merge per line, earliest first). Merge order is the classic GPT-2 rule.
+/// Bad files throw <see cref="TokenizerFormatException"/> naming the file and entry (limits: <see cref="TokenizerLimits"/>).
 /// </summary>
 public static class Gpt2VocabFiles
 {
@@ -35,6 +36,8 @@ public static class Gpt2VocabFiles
                 throw new TokenizerFormatException(vocabPath, $"\"{s}\"", $"special token has id {vid} here but {id} in special_tokens.json");
 
         int size = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
+        int maxSpecial = specials.Count == 0 ? -1 : specials.Values.Max();
+        TokenizerLimits.CheckIdTable(vocabPath, "ids", Math.Max(size - 1, maxSpecial), vocab.Count + specials.Count);
         var tokens = new byte[]?[size];
         foreach (var (text, id) in vocab)
         {
@@ -53,10 +56,7 @@ public static class Gpt2VocabFiles
     internal static Dictionary<string, int> ReadVocab(string path)
     {
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllBytes(path)); }
-        catch (JsonException e) { throw new TokenizerFormatException(path, $"line {e.LineNumber + 1}", $"invalid JSON: {e.Message}", e); }
-        using (doc)
+        using (var doc = JsonLimits.ParseFile(path, JsonLimits.MaxTokenizerFileBytes, (where, problem) => new TokenizerFormatException(path, where, problem)))
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new TokenizerFormatException(path, "root", "expected a JSON object {\"token\": id, ...}");
@@ -73,6 +73,7 @@ public static class Gpt2VocabFiles
         {
             if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0)
                 throw new TokenizerFormatException(path, $"{field}\"{p.Name}\"", $"expected a non-negative integer id, found {p.Value.GetRawText()}");
+            if (id >= TokenizerLimits.MaxVocabSize) throw new TokenizerFormatException(path, $"{field}\"{p.Name}\"", TokenizerLimits.IdTooLarge(id));
             if (!vocab.TryAdd(p.Name, id)) throw new TokenizerFormatException(path, $"{field}\"{p.Name}\"", "token appears twice");
             if (!seenIds.Add(id)) throw new TokenizerFormatException(path, $"{field}\"{p.Name}\"", $"id {id} is used by two tokens");
         }
@@ -82,6 +83,7 @@ public static class Gpt2VocabFiles
     internal static List<BpeMerge> ReadMerges(string path, IReadOnlyDictionary<string, int> vocab)
     {
         var merges = new List<BpeMerge>();
+        TokenizerLimits.CheckFileSize(path);
         int lineNo = 0;
         foreach (var line in File.ReadLines(path))
         {
@@ -115,13 +117,9 @@ public static class Gpt2VocabFiles
     public static Dictionary<string, int> ReadSpecialTokens(string path)
     {
         var specials = new Dictionary<string, int>(StringComparer.Ordinal);
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new TokenizerFormatException(path, "root", "expected a JSON object {\"token\": id}");
-            ReadVocabObject(doc.RootElement, path, "", specials);
-        }
-        catch (JsonException e) { throw new TokenizerFormatException(path, $"line {e.LineNumber + 1}", $"invalid JSON: {e.Message}", e); }
+        using var doc = JsonLimits.ParseFile(path, JsonLimits.MaxSmallFileBytes, (where, problem) => new TokenizerFormatException(path, where, problem));
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new TokenizerFormatException(path, "root", "expected a JSON object {\"token\": id}");
+        ReadVocabObject(doc.RootElement, path, "", specials);
         return specials;
     }
 

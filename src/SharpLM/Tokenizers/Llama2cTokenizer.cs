@@ -67,6 +67,8 @@ public sealed class Llama2cTokenizer : ITokenizer
             scores.Add(score);
             pos += length;
         }
+        // llama2.c's encoder starts every text with the " " token; a file without one cannot encode.
+        if (!tokens.Any(t => t is [(byte)' '])) throw new TokenizerFormatException(path, "tokens", "no \" \" token, which llama2.c's encoder needs as its dummy prefix");
         try { return new Llama2cTokenizer(tokens, scores, max); }
         catch (ArgumentException e) { throw new TokenizerFormatException(path, "tokens", e.Message, e); }
     }

@@ -7,14 +7,16 @@ namespace SharpLM.Tokenizers;
 /// Reads and writes tiktoken rank files (e.g. <c>r50k_base.tiktoken</c>): one line per token,
 /// <c>base64(token bytes) SP rank</c>. The rank is both the token's id and its merge priority;
 /// merge rules are every split of a token into two tokens, ranked by the merged token.
+/// Bad files throw <see cref="TokenizerFormatException"/> naming the file and line (limits: <see cref="TokenizerLimits"/>).
 /// </summary>
 public static class TiktokenRankFile
 {
     /// <summary>Loads a rank file; <paramref name="pattern"/> is the pre-tokenization regex (GPT-2's by default).</summary>
     public static BpeTokenizer Load(string path, IReadOnlyDictionary<string, int>? specialTokens = null, string? pattern = null)
     {
-        var tokens = new List<byte[]?>();
+        var byRank = new Dictionary<int, byte[]>();
         var byText = new Dictionary<string, int>(); // default comparer: fast non-randomized hashing for span lookups
+        TokenizerLimits.CheckFileSize(path);
         int lineNo = 0;
         foreach (var line in File.ReadLines(path))
         {
@@ -29,13 +31,17 @@ public static class TiktokenRankFile
             if (bytes.Length == 0) throw new TokenizerFormatException(path, $"line {lineNo}", "a token must have at least one byte");
             if (!int.TryParse(line.AsSpan(sp + 1), System.Globalization.NumberStyles.None, null, out int rank))
                 throw new TokenizerFormatException(path, $"line {lineNo}", $"rank '{line[(sp + 1)..]}' is not a non-negative integer");
-            while (tokens.Count <= rank) tokens.Add(null);
-            if (tokens[rank] is not null) throw new TokenizerFormatException(path, $"line {lineNo}", $"rank {rank} appears twice");
+            if (rank >= TokenizerLimits.MaxVocabSize) throw new TokenizerFormatException(path, $"line {lineNo}", TokenizerLimits.IdTooLarge(rank));
+            if (!byRank.TryAdd(rank, bytes)) throw new TokenizerFormatException(path, $"line {lineNo}", $"rank {rank} appears twice");
             var key = Encoding.Latin1.GetString(bytes);
             if (!byText.TryAdd(key, rank)) throw new TokenizerFormatException(path, $"line {lineNo}", $"token bytes repeat those of rank {byText[key]}");
-            tokens[rank] = bytes;
         }
-        if (tokens.Count == 0) throw new TokenizerFormatException(path, "line 1", "the file has no tokens");
+        if (byRank.Count == 0) throw new TokenizerFormatException(path, "line 1", "the file has no tokens");
+        // The id table is sized by the largest rank (and special id): check it against the entries first.
+        int maxId = Math.Max(byRank.Keys.Max(), specialTokens is { Count: > 0 } ? specialTokens.Values.Max() : 0);
+        TokenizerLimits.CheckIdTable(path, "ranks", maxId, byRank.Count + (specialTokens?.Count ?? 0));
+        var tokens = new List<byte[]?>(new byte[]?[byRank.Keys.Max() + 1]);
+        foreach (var (rank, bytes) in byRank) tokens[rank] = bytes;
         for (int b = 0; b < 256; b++)
             if (!byText.ContainsKey(((char)b).ToString()))
                 throw new TokenizerFormatException(path, "ranks", $"no token for the single byte 0x{b:X2}; byte-level BPE needs all 256");

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SharpLM.Formats;
 
 namespace SharpLM.Tokenizers;
 
@@ -7,17 +8,15 @@ namespace SharpLM.Tokenizers;
 /// Reads Hugging Face <c>tokenizer.json</c> files: byte-level BPE (GPT-2, RoBERTa, Llama 3, our own),
 /// SentencePiece BPE with byte fallback (Llama 2, TinyLlama) and Unigram (T5) via <see cref="SentencePieceJsonReader"/>,
 /// WordPiece (BERT) and our character tokenizer (WordLevel over single characters). Errors name
-/// the file and the JSON field that is missing or wrong.
+/// the file and the JSON field that is missing or wrong; every error on bad input is a
+/// <see cref="TokenizerFormatException"/> (size, depth and id limits: <see cref="JsonLimits"/>, <see cref="TokenizerLimits"/>).
 /// </summary>
 internal static class TokenizerJsonReader
 {
     /// <summary>Loads the tokenizer described by the file at <paramref name="path"/>.</summary>
     public static ITokenizer Load(string path)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true }); }
-        catch (JsonException e) { throw new TokenizerFormatException(path, $"line {e.LineNumber + 1}", $"invalid JSON: {e.Message}", e); }
-        using (doc)
+        using (var doc = JsonLimits.ParseFile(path, JsonLimits.MaxTokenizerFileBytes, (where, problem) => new TokenizerFormatException(path, where, problem), allowTrailingCommas: true))
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new TokenizerFormatException(path, "root", "expected a JSON object");
@@ -26,13 +25,24 @@ internal static class TokenizerJsonReader
             var specials = ReadAddedTokens(root, path);
             return type switch
             {
-                "BPE" when SentencePieceJsonReader.IsSentencePieceBpe(root, model) => SentencePieceJsonReader.Read(root, model, path, unigram: false),
-                "Unigram" => SentencePieceJsonReader.Read(root, model, path, unigram: true),
+                "BPE" when SentencePieceJsonReader.IsSentencePieceBpe(root, model) => ReadSentencePiece(root, model, path, unigram: false),
+                "Unigram" => ReadSentencePiece(root, model, path, unigram: true),
                 "BPE" => ReadBpe(root, model, specials, path),
                 "WordPiece" => ReadWordPiece(root, model, specials, path),
                 "WordLevel" => ReadChar(root, model, specials, path),
                 _ => throw new TokenizerFormatException(path, "model.type", $"'{type}' is not supported (expected BPE, Unigram, WordPiece or WordLevel)"),
             };
+        }
+    }
+
+    // A field of the wrong JSON kind, or a missing one read with GetProperty, surfaces from System.Text.Json as
+    // InvalidOperationException / KeyNotFoundException (found by fuzzing); both are a bad file, so say so.
+    private static ITokenizer ReadSentencePiece(JsonElement root, JsonElement model, string path, bool unigram)
+    {
+        try { return SentencePieceJsonReader.Read(root, model, path, unigram); }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException)
+        {
+            throw new TokenizerFormatException(path, "model/normalizer/pre_tokenizer", $"a field is missing or has the wrong JSON type ({e.Message})", e);
         }
     }
 
@@ -56,6 +66,7 @@ internal static class TokenizerJsonReader
             var content = Required(t, "content", JsonValueKind.String, path, where).GetString()!;
             bool special = t.TryGetProperty("special", out var s) && s.ValueKind == JsonValueKind.True;
             if (!id.TryGetInt32(out int value) || value < 0) throw new TokenizerFormatException(path, where + "id", "expected a non-negative integer");
+            if (value >= TokenizerLimits.MaxVocabSize) throw new TokenizerFormatException(path, where + "id", TokenizerLimits.IdTooLarge(value));
             if (special) specials[content] = value;
         }
         return specials;
@@ -73,6 +84,7 @@ internal static class TokenizerJsonReader
         string pattern = ReadByteLevelPattern(root, path);
         var vocab = ReadVocab(model, path);
         int size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, specials.Count == 0 ? 0 : specials.Values.Max() + 1);
+        TokenizerLimits.CheckIdTable(path, "model.vocab", size - 1, vocab.Count + specials.Count);
         var tokens = new byte[]?[size];
         foreach (var (text, id) in vocab)
         {
@@ -132,6 +144,7 @@ internal static class TokenizerJsonReader
     {
         var vocab = ReadVocab(model, path);
         int size = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
+        TokenizerLimits.CheckIdTable(path, "model.vocab", size - 1, vocab.Count);
         var pieces = new string[size];
         foreach (var (text, id) in vocab) pieces[id] = text;
         for (int id = 0; id < size; id++)
@@ -158,15 +171,16 @@ internal static class TokenizerJsonReader
     private static CharTokenizer ReadChar(JsonElement root, JsonElement model, Dictionary<string, int> specials, string path)
     {
         if (!root.TryGetProperty("pre_tokenizer", out var pre) || pre.ValueKind != JsonValueKind.Object
-            || !pre.TryGetProperty("type", out var t) || t.GetString() != "Split")
+            || !pre.TryGetProperty("type", out var t) || t.ValueKind != JsonValueKind.String || t.GetString() != "Split")
             throw new TokenizerFormatException(path, "pre_tokenizer", "only WordLevel over single characters (a Split pre-tokenizer) is supported");
         var vocab = ReadVocab(model, path);
         int size = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
+        TokenizerLimits.CheckIdTable(path, "model.vocab", size - 1, vocab.Count);
         var chars = new string[size];
         foreach (var (text, id) in vocab)
         {
             if (specials.ContainsKey(text)) continue;
-            if (!Rune.TryGetRuneAt(text, 0, out var r) || r.Utf16SequenceLength != text.Length)
+            if (text.Length == 0 || !Rune.TryGetRuneAt(text, 0, out var r) || r.Utf16SequenceLength != text.Length)
                 throw new TokenizerFormatException(path, $"model.vocab.\"{text}\"", "a character tokenizer's entries must be single characters");
             chars[id] = text;
         }

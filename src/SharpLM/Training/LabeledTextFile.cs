@@ -58,8 +58,10 @@ public static class LabeledTextFile
             n++;
             if (string.IsNullOrWhiteSpace(line)) continue;
             JsonObject o;
-            try { o = JsonNode.Parse(line) as JsonObject ?? throw new InvalidDataException($"{path}, line {n}: expected a JSON object."); }
-            catch (JsonException e) { throw new InvalidDataException($"{path}, line {n}: not valid JSON ({e.Message}).", e); }
+            // JsonLimits rejects bad strings (lone surrogates) up front; Count builds the object's key table now, so a repeated key fails here.
+            using (JsonLimits.Parse(line, (field, problem) => new InvalidDataException($"{path}, line {n}: not valid JSON at {field} ({problem})."))) { }
+            try { o = JsonNode.Parse(line) as JsonObject ?? throw new InvalidDataException($"{path}, line {n}: expected a JSON object."); _ = o.Count; }
+            catch (ArgumentException e) { throw new InvalidDataException($"{path}, line {n}: a key appears twice ({e.Message}).", e); }
             string text = Field(o, "text", path, n) ?? throw new InvalidDataException($"{path}, line {n}: field 'text' is missing.");
             string label = Field(o, "label", path, n) ?? throw new InvalidDataException($"{path}, line {n}: field 'label' is missing.");
             rows.Add(new LabeledText(text, Field(o, "text_pair", path, n), label, n));

@@ -82,9 +82,10 @@ public sealed record TrainerState
     public static TrainerState Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no trainer state (is this a training run folder?).", path);
-        JsonNode? root;
-        try { root = JsonNode.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message}); the checkpoint is corrupt or truncated.", e); }
+        Exception Corrupt(string field, string problem) => new InvalidDataException($"{path}: {field}: {problem}; the checkpoint is corrupt or truncated.");
+        var bytes = JsonLimits.ReadFile(path, JsonLimits.MaxSmallFileBytes, Corrupt);
+        using (JsonLimits.Parse(bytes, Corrupt)) { } // size, depth and Unicode checks
+        JsonNode? root = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = JsonLimits.MaxDepth });
         if (root is not JsonObject obj) throw new InvalidDataException($"{path}: expected a JSON object.");
         try
         {

@@ -29,7 +29,7 @@ public static class TextPairFile
             {
                 try
                 {
-                    using var doc = JsonDocument.Parse(line);
+                    using var doc = JsonLimits.Parse(line, (field, problem) => new InvalidDataException($"{path}:{lineNumber}: not valid JSON at {field} ({problem})."));
                     var root = doc.RootElement;
                     source = Field(root, "source", "input") ?? throw new InvalidDataException($"{path}:{lineNumber}: no \"source\" (or \"input\") string.");
                     target = Field(root, "target", "output") ?? throw new InvalidDataException($"{path}:{lineNumber}: no \"target\" (or \"output\") string.");

@@ -1,0 +1,76 @@
+using SharpLM.Formats;
+using SharpLM.Tokenizers;
+using SharpLM.Training;
+using SharpLM.Training.Data;
+
+namespace SharpLM.Fuzz;
+
+/// <summary>
+/// Every parser the fuzzer knows, one line each: name, file name(s), documented exception, and the
+/// call that parses. To fuzz a new parser, add a line here and a seed folder under seeds/NAME/.
+/// </summary>
+public static class Harnesses
+{
+    /// <summary>All harnesses by name.</summary>
+    public static readonly IReadOnlyList<Harness> All =
+    [
+        Harness.One<InvalidDataException>("safetensors-header", "model.safetensors", path => { using var s = File.OpenRead(path); SafetensorsHeader.Read(s, path); }),
+        Harness.One<InvalidDataException>("safetensors", "model.safetensors", path => Safetensors.Read(path)).Also<NotSupportedException>(),
+        Harness.One<TokenizerFormatException>("tokenizer-json", "tokenizer.json", path => Exercise(TokenizerFiles.Load(path))),
+        Harness.Pair<TokenizerFormatException>("gpt2-vocab", "vocab.json", "merges.txt", (vocab, merges) => Exercise(Gpt2VocabFiles.Load(vocab, merges))),
+        Harness.One<TokenizerFormatException>("special-tokens", "special_tokens.json", path => Gpt2VocabFiles.ReadSpecialTokens(path)),
+        Harness.One<TokenizerFormatException>("tiktoken", "ranks.tiktoken", path => Exercise(TiktokenRankFile.Load(path))),
+        Harness.One<InvalidDataException>("llmc-checkpoint", "model.bin", ReadLlmcCheckpoint),
+        Harness.One<InvalidDataException>("llmc-tokens", "tokens.bin", path => LlmcTokens.Read(path)),
+        Harness.One<InvalidDataException>("gpt2-config", "config.json", path => HuggingFaceGpt2Config.Read(path)),
+        Harness.One<InvalidDataException>("trainer-state", TrainerState.FileName, path => TrainerState.Read(path)),
+        Harness.One<InvalidDataException>("llama-config", "config.json", path => HuggingFaceLlamaConfig.Read(path)),
+        Harness.One<GgufFormatException>("gguf", "model.gguf", ReadGguf),
+        Harness.One<InvalidDataException>("llama2c-checkpoint", "model.bin", path => Llama2cCheckpoint.Read(path)).Also<NotSupportedException>(),
+        Harness.One<TokenizerFormatException>("llama2c-tokenizer", "tokenizer.bin", path => Exercise(Llama2cTokenizer.Load(path))),
+        Harness.One<TokenizerFormatException>("sentencepiece-model", "tokenizer.model", path => Exercise(SentencePieceTokenizer.Load(path))),
+        Harness.One<TokenizerFormatException>("wordpiece-vocab", "vocab.txt", path => Exercise(WordPieceVocabFile.Read(path))),
+        Harness.One<InvalidDataException>("gettext-mo", "messages.mo", path => GettextMo.Read(path)),
+        Harness.One<InvalidDataException>("conll", "train.conll", path => ConllFile.Read(path)),
+        Harness.One<InvalidDataException>("labeled-jsonl", "train.jsonl", path => LabeledTextFile.Read(path)),
+        Harness.One<InvalidDataException>("bert-config", "config.json", path => SharpLM.Models.BertHuggingFaceConfig.Read(path)),
+        Harness.One<InvalidDataException>("t5-config", "config.json", path => SharpLM.Models.EncoderDecoderHuggingFace.FromJson(path)),
+        Harness.One<InvalidDataException>("text-pairs", "pairs.tsv", path => TextPairFile.Read(path)),
+        Harness.One<InvalidDataException>("text-pairs-jsonl", "pairs.jsonl", path => TextPairFile.Read(path)),
+    ];
+
+    /// <summary>The harness called <paramref name="name"/>, or null.</summary>
+    public static Harness? Find(string name) => All.FirstOrDefault(h => h.Name == name);
+
+    /// <summary>Opens an llm.c checkpoint and reads every tensor.</summary>
+    private static void ReadLlmcCheckpoint(string path)
+    {
+        using var checkpoint = LlmcCheckpoint.Open(path);
+        foreach (var (name, _) in checkpoint.Header.Layout()) checkpoint.ReadTensor(name);
+    }
+
+    /// <summary>Opens a GGUF file and reads every tensor SharpLM can compute with.</summary>
+    private static void ReadGguf(string path)
+    {
+        using var file = GgufFile.Open(path);
+        foreach (var info in file.Tensors)
+            if (SharpLM.Kernels.QuantTypes.IsComputable(info.Type)) file.ReadTensor(info.Name);
+    }
+
+    /// <summary>
+    /// A loaded tokenizer must also work: byte-level BPE encodes any text and decodes it back exactly;
+    /// the others encode a text made of their own first pieces. Every id must be inside the vocabulary.
+    /// </summary>
+    private static void Exercise(ITokenizer tokenizer)
+    {
+        const string sample = "Hello, world! It's 2026 \u2014 h\u00e9llo\n\tna\u00efve \u65e5\u672c\u8a9e <|endoftext|>";
+        var ordinary = Enumerable.Range(0, Math.Min(tokenizer.VocabSize, 64)).Where(id => !tokenizer.SpecialTokens.Values.Contains(id)).ToArray();
+        string text = tokenizer is BpeTokenizer ? sample : tokenizer.Decode(ordinary);
+        var ids = tokenizer.Encode(text);
+        foreach (int id in ids)
+            if ((uint)id >= (uint)tokenizer.VocabSize) throw new FuzzFindingException($"encode produced id {id} outside the vocabulary of {tokenizer.VocabSize}");
+        string back = tokenizer.Decode(ids);
+        if (tokenizer is BpeTokenizer && back != sample)
+            throw new FuzzFindingException($"byte-level BPE did not round-trip: '{back}'");
+    }
+}
