@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
+using static SharpLM.Formats.ConfigJson;
+
 namespace SharpLM.Formats;
 
 /// <summary>
@@ -168,45 +170,4 @@ public sealed record HuggingFaceGpt2Config
             return config;
         }
     }
-
-    private static void WriteFloat(Utf8JsonWriter w, string key, float value)
-    {
-        // The shortest text that reads back to the same float, so configs round-trip bit-exactly.
-        w.WritePropertyName(key);
-        w.WriteRawValue(value.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e"));
-    }
-
-    private static bool Absent(JsonElement root, string key, out JsonElement value) =>
-        !root.TryGetProperty(key, out value) || value.ValueKind == JsonValueKind.Null;
-
-    private static int? OptInt(JsonElement root, string key, string path)
-    {
-        if (Absent(root, key, out var v)) return null;
-        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int i)) throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected an integer");
-        return i;
-    }
-
-    private static float? OptFloat(JsonElement root, string key, string path)
-    {
-        if (Absent(root, key, out var v)) return null;
-        if (v.ValueKind != JsonValueKind.Number || !float.TryParse(v.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out float f))
-            throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected a number");
-        return f;
-    }
-
-    private static bool? OptBool(JsonElement root, string key, string path)
-    {
-        if (Absent(root, key, out var v)) return null;
-        if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected true or false");
-        return v.GetBoolean();
-    }
-
-    private static string? OptString(JsonElement root, string key, string path)
-    {
-        if (Absent(root, key, out var v)) return null;
-        if (v.ValueKind != JsonValueKind.String) throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected a string");
-        return v.GetString();
-    }
-
-    private static InvalidDataException Bad(string path, string what) => new($"model config '{path}' {what}.");
 }

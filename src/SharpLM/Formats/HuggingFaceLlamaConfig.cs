@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
+using static SharpLM.Formats.ConfigJson;
+
 namespace SharpLM.Formats;
 
 /// <summary>
@@ -96,8 +98,8 @@ public sealed record HuggingFaceLlamaConfig
             w.WriteNumber("head_dim", HeadDim ?? HiddenSize / Heads);
             w.WriteString("hidden_act", HiddenAct);
             w.WriteNumber("max_position_embeddings", MaxPositions);
-            WriteFloat(w, "rms_norm_eps", RmsNormEps);
-            WriteFloat(w, "rope_theta", RopeTheta);
+            WritePythonFloat(w, "rms_norm_eps", RmsNormEps);
+            WritePythonFloat(w, "rope_theta", RopeTheta);
             WriteRopeScaling(w);
             w.WriteBoolean("tie_word_embeddings", TieWordEmbeddings);
             if (IsQwen2)
@@ -112,8 +114,8 @@ public sealed record HuggingFaceLlamaConfig
                 w.WriteBoolean("attention_bias", AttentionBias);
                 w.WriteBoolean("mlp_bias", MlpBias);
             }
-            WriteFloat(w, "attention_dropout", 0f);
-            WriteFloat(w, "initializer_range", 0.02f);
+            WritePythonFloat(w, "attention_dropout", 0f);
+            WritePythonFloat(w, "initializer_range", 0.02f);
             if (BosTokenId is { } bos) w.WriteNumber("bos_token_id", bos); else w.WriteNull("bos_token_id");
             if (EosTokenIds.Count == 1) w.WriteNumber("eos_token_id", EosTokenIds[0]);
             else if (EosTokenIds.Count == 0) w.WriteNull("eos_token_id");
@@ -123,7 +125,7 @@ public sealed record HuggingFaceLlamaConfig
             w.WriteString("torch_dtype", "float32");
             w.WriteStartObject("sharplm");
             w.WriteNumber("vocab_multiple", VocabMultiple);
-            WriteFloat(w, "dropout", Dropout);
+            WritePythonFloat(w, "dropout", Dropout);
             w.WriteString("norm", NormKind);
             w.WriteString("activation", Activation);
             w.WriteBoolean("bias", Bias);
@@ -142,14 +144,14 @@ public sealed record HuggingFaceLlamaConfig
         {
             // The legacy two-key form: transformers 4.39 accepts exactly {type, factor}; later versions read "type" as "rope_type".
             w.WriteString("type", "linear");
-            WriteFloat(w, "factor", RopeScalingFactor);
+            WritePythonFloat(w, "factor", RopeScalingFactor);
         }
         else
         {
             w.WriteString("rope_type", RopeScalingType);
-            WriteFloat(w, "factor", RopeScalingFactor);
-            WriteFloat(w, "low_freq_factor", RopeLowFreqFactor);
-            WriteFloat(w, "high_freq_factor", RopeHighFreqFactor);
+            WritePythonFloat(w, "factor", RopeScalingFactor);
+            WritePythonFloat(w, "low_freq_factor", RopeLowFreqFactor);
+            WritePythonFloat(w, "high_freq_factor", RopeHighFreqFactor);
             w.WriteNumber("original_max_position_embeddings", RopeOriginalContext);
         }
         w.WriteEndObject();
@@ -178,42 +180,42 @@ public sealed record HuggingFaceLlamaConfig
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad(path, "is not a JSON object");
-            string modelType = J.OptString(root, "model_type", path) ?? "llama";
+            string modelType = OptString(root, "model_type", path) ?? "llama";
             if (!IsLlamaFamily(modelType)) throw Bad(path, $"has model_type '{modelType}', expected llama, qwen2 or mistral");
             var d = new HuggingFaceLlamaConfig();
-            int heads = J.OptInt(root, "num_attention_heads", path) ?? throw Bad(path, "has no 'num_attention_heads'");
+            int heads = OptInt(root, "num_attention_heads", path) ?? throw Bad(path, "has no 'num_attention_heads'");
             var config = d with
             {
                 ModelType = modelType,
-                VocabSize = J.OptInt(root, "vocab_size", path) ?? throw Bad(path, "has no 'vocab_size'"),
-                HiddenSize = J.OptInt(root, "hidden_size", path) ?? throw Bad(path, "has no 'hidden_size' (width)"),
-                IntermediateSize = J.OptInt(root, "intermediate_size", path) ?? throw Bad(path, "has no 'intermediate_size' (feed-forward width)"),
-                Layers = J.OptInt(root, "num_hidden_layers", path) ?? throw Bad(path, "has no 'num_hidden_layers'"),
+                VocabSize = OptInt(root, "vocab_size", path) ?? throw Bad(path, "has no 'vocab_size'"),
+                HiddenSize = OptInt(root, "hidden_size", path) ?? throw Bad(path, "has no 'hidden_size' (width)"),
+                IntermediateSize = OptInt(root, "intermediate_size", path) ?? throw Bad(path, "has no 'intermediate_size' (feed-forward width)"),
+                Layers = OptInt(root, "num_hidden_layers", path) ?? throw Bad(path, "has no 'num_hidden_layers'"),
                 Heads = heads,
-                KvHeads = J.OptInt(root, "num_key_value_heads", path) ?? heads,
-                HeadDim = J.OptInt(root, "head_dim", path),
-                HiddenAct = J.OptString(root, "hidden_act", path) ?? d.HiddenAct,
-                MaxPositions = J.OptInt(root, "max_position_embeddings", path) ?? d.MaxPositions,
-                RmsNormEps = J.OptFloat(root, "rms_norm_eps", path) ?? d.RmsNormEps,
-                RopeTheta = J.OptFloat(root, "rope_theta", path) ?? d.RopeTheta,
-                TieWordEmbeddings = J.OptBool(root, "tie_word_embeddings", path) ?? false,
-                AttentionBias = J.OptBool(root, "attention_bias", path) ?? false,
-                MlpBias = J.OptBool(root, "mlp_bias", path) ?? false,
-                BosTokenId = J.OptInt(root, "bos_token_id", path),
-                EosTokenIds = J.OptIntList(root, "eos_token_id", path),
+                KvHeads = OptInt(root, "num_key_value_heads", path) ?? heads,
+                HeadDim = OptInt(root, "head_dim", path),
+                HiddenAct = OptString(root, "hidden_act", path) ?? d.HiddenAct,
+                MaxPositions = OptInt(root, "max_position_embeddings", path) ?? d.MaxPositions,
+                RmsNormEps = OptFloat(root, "rms_norm_eps", path) ?? d.RmsNormEps,
+                RopeTheta = OptFloat(root, "rope_theta", path) ?? d.RopeTheta,
+                TieWordEmbeddings = OptBool(root, "tie_word_embeddings", path) ?? false,
+                AttentionBias = OptBool(root, "attention_bias", path) ?? false,
+                MlpBias = OptBool(root, "mlp_bias", path) ?? false,
+                BosTokenId = OptInt(root, "bos_token_id", path),
+                EosTokenIds = OptIntList(root, "eos_token_id", path),
             };
             if (root.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind != JsonValueKind.Null)
             {
                 if (rs.ValueKind != JsonValueKind.Object) throw Bad(path, "key 'rope_scaling' must be an object or null");
                 string where = path + " (rope_scaling)";
-                string type = J.OptString(rs, "rope_type", where) ?? J.OptString(rs, "type", where) ?? throw Bad(path, "key 'rope_scaling' has no 'rope_type' (or 'type')");
+                string type = OptString(rs, "rope_type", where) ?? OptString(rs, "type", where) ?? throw Bad(path, "key 'rope_scaling' has no 'rope_type' (or 'type')");
                 config = config with
                 {
                     RopeScalingType = type == "default" ? null : type,
-                    RopeScalingFactor = J.OptFloat(rs, "factor", where) ?? (type == "default" ? 1f : throw Bad(path, "key 'rope_scaling' has no 'factor'")),
-                    RopeLowFreqFactor = J.OptFloat(rs, "low_freq_factor", where) ?? d.RopeLowFreqFactor,
-                    RopeHighFreqFactor = J.OptFloat(rs, "high_freq_factor", where) ?? d.RopeHighFreqFactor,
-                    RopeOriginalContext = J.OptInt(rs, "original_max_position_embeddings", where) ?? d.RopeOriginalContext,
+                    RopeScalingFactor = OptFloat(rs, "factor", where) ?? (type == "default" ? 1f : throw Bad(path, "key 'rope_scaling' has no 'factor'")),
+                    RopeLowFreqFactor = OptFloat(rs, "low_freq_factor", where) ?? d.RopeLowFreqFactor,
+                    RopeHighFreqFactor = OptFloat(rs, "high_freq_factor", where) ?? d.RopeHighFreqFactor,
+                    RopeOriginalContext = OptInt(rs, "original_max_position_embeddings", where) ?? d.RopeOriginalContext,
                 };
             }
             if (root.TryGetProperty("sharplm", out var extra) && extra.ValueKind != JsonValueKind.Null)
@@ -222,71 +224,15 @@ public sealed record HuggingFaceLlamaConfig
                 string where = path + " (sharplm)";
                 config = config with
                 {
-                    VocabMultiple = J.OptInt(extra, "vocab_multiple", where) ?? d.VocabMultiple,
-                    Dropout = J.OptFloat(extra, "dropout", where) ?? d.Dropout,
-                    NormKind = J.OptString(extra, "norm", where) ?? d.NormKind,
-                    Activation = J.OptString(extra, "activation", where) ?? d.Activation,
-                    Bias = J.OptBool(extra, "bias", where) ?? d.Bias,
-                    TransformersNote = J.OptString(extra, "transformers", where),
+                    VocabMultiple = OptInt(extra, "vocab_multiple", where) ?? d.VocabMultiple,
+                    Dropout = OptFloat(extra, "dropout", where) ?? d.Dropout,
+                    NormKind = OptString(extra, "norm", where) ?? d.NormKind,
+                    Activation = OptString(extra, "activation", where) ?? d.Activation,
+                    Bias = OptBool(extra, "bias", where) ?? d.Bias,
+                    TransformersNote = OptString(extra, "transformers", where),
                 };
             }
             return config;
-        }
-    }
-
-    private static void WriteFloat(Utf8JsonWriter w, string key, float value)
-    {
-        // Shortest round-trip text, always with a decimal point or exponent so Python reads a float (4.39 checks isinstance(factor, float)).
-        string text = value.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e");
-        if (!text.Contains('.') && !text.Contains('e')) text += ".0";
-        w.WritePropertyName(key);
-        w.WriteRawValue(text);
-    }
-
-    private static InvalidDataException Bad(string path, string what) => new($"model config '{path}' {what}.");
-
-    /// <summary>Typed optional reads of JSON keys, errors naming the file and key.</summary>
-    private static class J
-    {
-        private static bool Absent(JsonElement root, string key, out JsonElement value) =>
-            !root.TryGetProperty(key, out value) || value.ValueKind == JsonValueKind.Null;
-
-        public static int? OptInt(JsonElement root, string key, string path)
-        {
-            if (Absent(root, key, out var v)) return null;
-            if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int i)) throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected an integer");
-            return i;
-        }
-
-        public static IReadOnlyList<int> OptIntList(JsonElement root, string key, string path)
-        {
-            if (Absent(root, key, out var v)) return [];
-            if (v.ValueKind == JsonValueKind.Array)
-                return v.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int i) ? i
-                    : throw Bad(path, $"key '{key}' holds {e.GetRawText()}, expected integers")).ToArray();
-            return [OptInt(root, key, path)!.Value];
-        }
-
-        public static float? OptFloat(JsonElement root, string key, string path)
-        {
-            if (Absent(root, key, out var v)) return null;
-            if (v.ValueKind != JsonValueKind.Number || !float.TryParse(v.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out float f))
-                throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected a number");
-            return f;
-        }
-
-        public static bool? OptBool(JsonElement root, string key, string path)
-        {
-            if (Absent(root, key, out var v)) return null;
-            if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected true or false");
-            return v.GetBoolean();
-        }
-
-        public static string? OptString(JsonElement root, string key, string path)
-        {
-            if (Absent(root, key, out var v)) return null;
-            if (v.ValueKind != JsonValueKind.String) throw Bad(path, $"key '{key}' is {v.GetRawText()}, expected a string");
-            return v.GetString();
         }
     }
 }
