@@ -80,18 +80,22 @@ public static class ConvertCommand
         }
         if (GptHuggingFace.TransformersIncompatibility(c) is { } note)
             Console.WriteLine($"note: {note} config.json is marked so (model_type sharplm_*); SharpLM reads it back exactly.");
-        GptHuggingFace.Save(model, output);
         string stored = "";
-        if (tokenizer is Llama2cTokenizer && tokenizerPath is not null)
+        // The folder's files are replaced as one set: an interrupted convert leaves the old set (or none), never a mix.
+        FileSetCommit.Write(output, stage =>
         {
-            AtomicFile.Write(Path.Combine(output, "tokenizer.bin"), s => { using var f = File.OpenRead(tokenizerPath); f.CopyTo(s); });
-            stored = " and tokenizer.bin";
-        }
-        else if (tokenizer is not null)
-        {
-            TokenizerFiles.Save(tokenizer, Path.Combine(output, "tokenizer.json"));
-            stored = " and tokenizer.json";
-        }
+            GptHuggingFace.Save(model, stage);
+            if (tokenizer is Llama2cTokenizer && tokenizerPath is not null)
+            {
+                AtomicFile.Write(Path.Combine(stage, "tokenizer.bin"), s => { using var f = File.OpenRead(tokenizerPath); f.CopyTo(s); });
+                stored = " and tokenizer.bin";
+            }
+            else if (tokenizer is not null)
+            {
+                TokenizerFiles.Save(tokenizer, Path.Combine(stage, "tokenizer.json"));
+                stored = " and tokenizer.json";
+            }
+        });
         Console.WriteLine($"wrote {Path.Combine(output, GptHuggingFace.WeightsFile)} and {GptHuggingFace.ConfigFile}{(tokenizer is null ? " (no tokenizer: pass --tokenizer to add one)" : stored)} in {clock.Elapsed.TotalSeconds:F1} s");
     }
 

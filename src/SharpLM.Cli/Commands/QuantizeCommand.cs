@@ -127,8 +127,11 @@ public static class QuantizeCommand
             using var file = GgufFile.Open(input);
             var model = GptGguf.Load(file);
             var tokenizer = GgufTokenizer.Read(file);
-            GptHuggingFace.Save(model, output);
-            TokenizerFiles.Save(tokenizer, Path.Combine(output, "tokenizer.json"));
+            FileSetCommit.Write(output, stage =>   // one set: an interrupted conversion leaves no mix of old and new files
+            {
+                GptHuggingFace.Save(model, stage);
+                TokenizerFiles.Save(tokenizer, Path.Combine(stage, "tokenizer.json"));
+            });
             Console.WriteLine($"wrote {output}: {GptHuggingFace.WeightsFile}, {GptHuggingFace.ConfigFile} and tokenizer.json");
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException)
