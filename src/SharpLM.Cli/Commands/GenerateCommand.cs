@@ -23,10 +23,17 @@ public static class GenerateCommand
             string text = pr.GetValue(prompt) ?? "";
             var stdout = Console.Out;
             stdout.Write(text);
-            foreach (var piece in generator.Stream(text, options))
+            try
             {
-                stdout.Write(piece);
-                stdout.Flush();
+                foreach (var piece in generator.Stream(text, options))
+                {
+                    stdout.Write(piece);
+                    stdout.Flush();
+                }
+            }
+            catch (ArgumentException e)   // e.g. an empty prompt and a tokenizer with no start token
+            {
+                throw new CliException($"--prompt: {e.Message}");
             }
             stdout.WriteLine();
             var s = generator.LastStats!;

@@ -60,6 +60,9 @@ public sealed class TrainCommandTests : IDisposable
 
         // eval reads the run folder and the text through the run's tokenizer.
         Assert.Equal(0, Invoke(["eval", "--model", run, "--data", data, "--block-size", "16", "--batches", "2", "--threads", "1"]));
+        // A character tokenizer has no start token, so an empty prompt is a clear CLI error, not a crash.
+        Assert.Contains("--prompt", Assert.Throws<CliException>(() => Invoke(["generate", "--model", run, "--prompt", "", "--max-tokens", "2", "--threads", "1"])).Message);
+        Assert.Equal(0, Invoke(["generate", "--model", run, "--prompt", "the ", "--max-tokens", "2", "--threads", "1"]));
     }
 
     [Fact]
