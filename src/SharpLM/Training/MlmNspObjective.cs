@@ -47,8 +47,7 @@ public sealed class MlmNspObjective : ITrainingObjective
         _sep = sep;
         var c = model.Config;
         // Forward + backward ≈ 6 FLOPs per weight per token; attention adds 12·L·T·C; the MLM head runs on ~15% of tokens.
-        TrainingFlopsPerToken = 6.0 * c.Layers * (4.0 * c.Width * c.Width + 2.0 * c.Width * c.Intermediate)
-            + 12.0 * c.Layers * maxLength * c.Width + 0.15 * 6.0 * (c.Width * (double)c.Width + c.Width * (double)c.VocabSize);
+        TrainingFlopsPerToken = BertBudget.EncoderTrainingFlopsPerToken(c, maxLength) + 0.15 * 6.0 * (c.Width * (double)c.Width + c.Width * (double)c.VocabSize);
         _hash = Hash(train, validation);
         if (validation is not null)
         {
@@ -175,19 +174,19 @@ public sealed class MlmNspObjective : ITrainingObjective
 
     private static ulong Hash(SentencePairs train, SentencePairs? validation)
     {
-        ulong h = 14695981039346656037UL;
+        var h = new Fingerprint();
         foreach (var split in validation is null ? [train] : new[] { train, validation })
         {
             foreach (var doc in split.Documents)
             {
                 foreach (var sentence in doc)
                 {
-                    foreach (int t in sentence) { h ^= (uint)t; h *= 1099511628211UL; }
-                    h ^= 0xFFFF_FFFEUL; h *= 1099511628211UL;
+                    h.Add(sentence);
+                    h.Add(0xFFFF_FFFEUL);    // end of sentence
                 }
-                h ^= 0xFFFF_FFFFUL; h *= 1099511628211UL;
+                h.Add(0xFFFF_FFFFUL);        // end of document
             }
         }
-        return h;
+        return h.Value;
     }
 }

@@ -39,15 +39,15 @@ public sealed record Seq2SeqExample(int[] Source, int[] Target)
     /// <summary>FNV-1a over every example's source and target ids (order-sensitive): the data fingerprint a resumed run checks.</summary>
     public static (long Count, ulong Hash) Fingerprint(IEnumerable<Seq2SeqExample> examples)
     {
-        ulong h = 14695981039346656037UL;
+        var h = new Fingerprint();
         long count = 0;
         foreach (var e in examples)
             foreach (var part in new[] { e.Source, e.Target })
             {
-                foreach (int id in part) { h ^= (uint)id; h *= 1099511628211UL; }
-                h ^= 0xFFFF_FFFFUL; h *= 1099511628211UL;          // separator, so [1][2] differs from [1,2][]
+                h.Add(part);
+                h.Add(0xFFFF_FFFFUL);          // separator, so [1][2] differs from [1,2][]
                 count += part.Length;
             }
-        return (count, h);
+        return (count, h.Value);
     }
 }

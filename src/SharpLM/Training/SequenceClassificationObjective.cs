@@ -28,10 +28,10 @@ public sealed class SequenceClassificationObjective : ITrainingObjective
         foreach (var e in _train.Concat(_eval))
             if ((uint)e.Label >= (uint)model.Labels.Count) throw new ArgumentException($"label id {e.Label} is outside the model's {model.Labels.Count} labels.");
         var c = model.Config;
-        TrainingFlopsPerToken = 6.0 * c.Layers * (4.0 * c.Width * c.Width + 2.0 * c.Width * c.Intermediate) + 12.0 * c.Layers * maxLength * c.Width;
-        ulong h = 14695981039346656037UL;
-        foreach (var e in _train.Concat(_eval)) { foreach (int t in e.Ids) { h ^= (uint)t; h *= 1099511628211UL; } h ^= (ulong)e.Label + 0x1_0000_0000UL; h *= 1099511628211UL; }
-        DataFingerprint = (_train.Sum(e => (long)e.Ids.Length) + _eval.Sum(e => (long)e.Ids.Length), h);
+        TrainingFlopsPerToken = BertBudget.EncoderTrainingFlopsPerToken(c, maxLength);
+        var h = new Fingerprint();
+        foreach (var e in _train.Concat(_eval)) { h.Add(e.Ids); h.Add((ulong)e.Label + 0x1_0000_0000UL); }
+        DataFingerprint = (_train.Sum(e => (long)e.Ids.Length) + _eval.Sum(e => (long)e.Ids.Length), h.Value);
     }
 
     /// <summary>The classifier being trained.</summary>

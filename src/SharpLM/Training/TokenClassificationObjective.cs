@@ -26,11 +26,11 @@ public sealed class TokenClassificationObjective : ITrainingObjective
         _batchSize = batchSize;
         _maxLength = maxLength;
         var c = model.Config;
-        TrainingFlopsPerToken = 6.0 * c.Layers * (4.0 * c.Width * c.Width + 2.0 * c.Width * c.Intermediate) + 12.0 * c.Layers * maxLength * c.Width;
-        ulong h = 14695981039346656037UL;
+        TrainingFlopsPerToken = BertBudget.EncoderTrainingFlopsPerToken(c, maxLength);
+        var h = new Fingerprint();
         foreach (var e in _train.Concat(_eval))
-            for (int i = 0; i < e.Ids.Length; i++) { h ^= (uint)e.Ids[i] ^ ((ulong)(uint)e.Targets[i] << 32); h *= 1099511628211UL; }
-        DataFingerprint = (_train.Sum(e => (long)e.Ids.Length) + _eval.Sum(e => (long)e.Ids.Length), h);
+            for (int i = 0; i < e.Ids.Length; i++) h.Add((uint)e.Ids[i] ^ ((ulong)(uint)e.Targets[i] << 32));
+        DataFingerprint = (_train.Sum(e => (long)e.Ids.Length) + _eval.Sum(e => (long)e.Ids.Length), h.Value);
     }
 
     /// <summary>The tagger being trained.</summary>

@@ -48,9 +48,9 @@ public sealed record TrainerState
     /// <summary>FNV-1a hash of a token stream (deterministic, order-sensitive).</summary>
     public static ulong HashTokens(ReadOnlySpan<int> tokens)
     {
-        ulong h = 14695981039346656037UL;
-        foreach (int t in tokens) { h ^= (uint)t; h *= 1099511628211UL; }
-        return h;
+        var h = new Fingerprint();
+        h.Add(tokens);
+        return h.Value;
     }
 
     /// <summary>Writes the state as JSON, atomically.</summary>

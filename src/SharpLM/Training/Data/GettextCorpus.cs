@@ -93,8 +93,8 @@ public static partial class GettextCorpus
     /// <summary>FNV-1a of a string: the same order on every machine and run.</summary>
     public static ulong StableHash(string text)
     {
-        ulong h = 14695981039346656037UL;
-        foreach (char c in text) { h ^= c; h *= 1099511628211UL; }
-        return h;
+        var h = new Fingerprint();
+        foreach (char c in text) h.Add(c);
+        return h.Value;
     }
 }
