@@ -53,30 +53,10 @@ public static class DecodeBench
         if (!json) Console.Error.WriteLine($"building {presetName} with random weights…");
         var model = new Gpt(config, seed: 1);
         var generator = new Generator(model, new GeneratorOptions { PrefillChunk = promptTokens });
-        var sampler = new Sampler(config.VocabSize, SamplerOptions.Greedy);
-        var rng = new Rng(7);
-        var prompt = new int[promptTokens];
-        for (int i = 0; i < prompt.Length; i++) prompt[i] = rng.NextInt(config.VocabSize);
-
-        var prefill = new double[repeat];
-        var decode = new double[repeat];
-        for (int r = -1; r < repeat; r++) // run -1 warms up (JIT, caches)
+        var (prefillMedian, decodeMedian) = DecodeTiming.Measure(generator, config.VocabSize, promptTokens, newTokens, repeat, (r, p, d) =>
         {
-            generator.Reset();
-            var sw = Stopwatch.StartNew();
-            int next = sampler.Sample(generator.Prefill(prompt), generator.Tokens);
-            double prefillSeconds = sw.Elapsed.TotalSeconds;
-            sw.Restart();
-            for (int i = 0; i < newTokens; i++) next = sampler.Sample(generator.Decode(next), generator.Tokens);
-            double decodeSeconds = sw.Elapsed.TotalSeconds;
-            if (r < 0) continue;
-            prefill[r] = promptTokens / prefillSeconds;
-            decode[r] = newTokens / decodeSeconds;
-            if (!json) Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "run {0}: prefill {1:F1} tok/s, decode {2:F1} tok/s", r + 1, prefill[r], decode[r]));
-        }
-        Array.Sort(prefill);
-        Array.Sort(decode);
-        double prefillMedian = prefill[repeat / 2], decodeMedian = decode[repeat / 2];
+            if (!json) Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "run {0}: prefill {1:F1} tok/s, decode {2:F1} tok/s", r + 1, p, d));
+        });
         double ceiling = WeightStreamTokensPerSecond(model, newTokens, repeat);
         double bandwidth = ReadBandwidthGBs(repeat);
         var inv = CultureInfo.InvariantCulture;

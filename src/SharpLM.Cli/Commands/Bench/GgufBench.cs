@@ -65,33 +65,12 @@ public static class GgufBench
         using var weights = QuantizedWeights.FromGguf(file, maxContext: promptTokens + newTokens);
         var cfg = weights.Config;
         var generator = new Generator(weights, new GeneratorOptions { PrefillChunk = promptTokens });
-        var sampler = new Sampler(cfg.VocabSize, SamplerOptions.Greedy);
-        var rng = new Rng(7);
-        var prompt = new int[promptTokens];
-        for (int i = 0; i < prompt.Length; i++) prompt[i] = rng.NextInt(cfg.VocabSize);
-        var prefill = new double[repeat];
-        var decode = new double[repeat];
-        for (int r = -1; r < repeat; r++)
-        {
-            generator.Reset();
-            var sw = Stopwatch.StartNew();
-            int next = sampler.Sample(generator.Prefill(prompt), generator.Tokens);
-            double prefillSeconds = sw.Elapsed.TotalSeconds;
-            sw.Restart();
-            for (int i = 0; i < newTokens; i++) next = sampler.Sample(generator.Decode(next), generator.Tokens);
-            double decodeSeconds = sw.Elapsed.TotalSeconds;
-            if (r < 0) continue;
-            prefill[r] = promptTokens / prefillSeconds;
-            decode[r] = newTokens / decodeSeconds;
-        }
+        var (prefillMedian, decodeMedian) = DecodeTiming.Measure(generator, cfg.VocabSize, promptTokens, newTokens, repeat);
         forced?.Dispose();
-        Array.Sort(prefill);
-        Array.Sort(decode);
-        double decodeMedian = decode[repeat / 2];
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
             "{0}: {1} matrix MiB, path {2}, {3} threads: prefill {4:F1} tok/s, decode {5:F1} tok/s ({6:F1} GB/s of weights)",
             Path.GetFileName(modelPath), weights.MatrixBytes / (double)(1 << 20), pathName ?? QuantKernelPaths.Best.ToString(), threads,
-            prefill[repeat / 2], decodeMedian, weights.MatrixBytes * decodeMedian / 1e9));
+            prefillMedian, decodeMedian, weights.MatrixBytes * decodeMedian / 1e9));
         Console.WriteLine($"  resident memory now: {Process.GetCurrentProcess().WorkingSet64 / (double)(1 << 20):F0} MiB (file {file.Length / (double)(1 << 20):F0} MiB)");
     }
 
