@@ -76,6 +76,7 @@ public sealed record Llama2cHeader(int Dim, int HiddenDim, int Layers, int Heads
         if (got < LegacyHeaderBytes) throw Bad(path, $"is {got} bytes, too short for a llama2.c header");
         var v0 = ReadInts(b);
         int vocab = v0[5];
+        if (vocab == int.MinValue) throw Bad(path, $"vocab_size is {vocab}, which has no positive counterpart (a legacy file flags an untied head by negating it)");
         // Legacy files flag an untied output head by a negative vocabulary size.
         return new Llama2cHeader(v0[0], v0[1], v0[2], v0[3], v0[4], Math.Abs(vocab), v0[6], vocab > 0, 0, 0).Validate(path);
     }

@@ -48,7 +48,10 @@ public static class Gpt2VocabFiles
             tokens[id] = bytes;
         }
         var merges = ReadMerges(mergesPath, vocab);
-        try { return new BpeTokenizer(tokens, merges, PreTokenizer.FromPattern(pattern ?? PreTokenizer.Gpt2Pattern), specials); }
+        PreTokenizer preTokenizer;
+        try { preTokenizer = PreTokenizer.FromPattern(pattern ?? PreTokenizer.Gpt2Pattern, vocabPath); }
+        catch (ArgumentException e) { throw new TokenizerFormatException(vocabPath, "pre-tokenizer pattern", e.Message, e); }
+        try { return new BpeTokenizer(tokens, merges, preTokenizer, specials); }
         catch (ArgumentException e) { throw new TokenizerFormatException(vocabPath, "vocabulary", e.Message, e); }
     }
 

@@ -40,34 +40,53 @@ public abstract class PreTokenizer
     /// <summary>Llama 3's pre-tokenizer (hand-written; the cl100k scanner under Llama 3's pattern text).</summary>
     public static PreTokenizer Llama3 { get; } = new Llama3PreTokenizer();
 
-    /// <summary>Picks the pre-tokenizer for a reference pattern: a fast hand-written scanner for GPT-2, cl100k and Llama 3, else a regex.</summary>
-    public static PreTokenizer FromPattern(string pattern) =>
-        pattern == Gpt2Pattern ? Gpt2 : pattern == Cl100kPattern ? Cl100k : pattern == Llama3Pattern ? Llama3 : new RegexPreTokenizer(pattern);
+    /// <summary>
+    /// Picks the pre-tokenizer for a reference pattern: a fast hand-written scanner for GPT-2, cl100k and Llama 3, else a regex
+    /// (checked against <see cref="RegexPatternLimits"/>; <paramref name="source"/> is the file it came from, named in errors).
+    /// </summary>
+    public static PreTokenizer FromPattern(string pattern, string? source = null) =>
+        pattern == Gpt2Pattern ? Gpt2 : pattern == Cl100kPattern ? Cl100k : pattern == Llama3Pattern ? Llama3 : new RegexPreTokenizer(pattern, source);
 }
 
 /// <summary>
 /// A pre-tokenizer driven by a .NET Regex. Possessive quantifiers (<c>?+</c>, <c>++</c>), which
 /// .NET lacks, are rewritten as atomic groups. .NET matches UTF-16 units, so letters and digits
 /// outside the Basic Multilingual Plane count as "other" here (the hand-written GPT-2 one has no such gap).
+/// The pattern comes from a file, so it is bounded by <see cref="RegexPatternLimits"/> and each match by its timeout.
 /// </summary>
 public sealed class RegexPreTokenizer : PreTokenizer
 {
     private readonly Regex _regex;
+    private readonly string _source;
 
-    /// <summary>Compiles a reference (Rust/PCRE-style) pattern.</summary>
-    public RegexPreTokenizer(string pattern)
+    /// <summary>
+    /// Compiles a reference (Rust/PCRE-style) pattern read from <paramref name="source"/> (a file path, named in errors).
+    /// A pattern past <see cref="RegexPatternLimits"/> or one .NET cannot parse is an <see cref="ArgumentException"/>.
+    /// </summary>
+    public RegexPreTokenizer(string pattern, string? source = null)
     {
+        if (RegexPatternLimits.Problem(pattern) is string problem) throw new ArgumentException($"the pre-tokenizer pattern is refused: {problem}");
         Pattern = pattern;
-        _regex = new Regex(ToDotNet(pattern), RegexOptions.Compiled | RegexOptions.CultureInvariant);
+        _source = source ?? "pre-tokenizer";
+        _regex = RegexPatternLimits.Compile(ToDotNet(pattern));
     }
 
     /// <inheritdoc />
     public override string Pattern { get; }
 
     /// <inheritdoc />
+    /// <exception cref="TokenizerFormatException">A match ran past <see cref="RegexPatternLimits.MatchTimeout"/> (a backtracking blow-up in the file's pattern).</exception>
     public override void Split(ReadOnlySpan<char> text, List<(int Start, int Length)> pieces)
     {
-        foreach (var m in _regex.EnumerateMatches(text)) pieces.Add((m.Index, m.Length));
+        try
+        {
+            foreach (var m in _regex.EnumerateMatches(text)) pieces.Add((m.Index, m.Length));
+        }
+        catch (RegexMatchTimeoutException e)
+        {
+            throw new TokenizerFormatException(_source, "pre_tokenizer pattern",
+                $"matching a {text.Length}-character text took longer than {RegexPatternLimits.MatchTimeout.TotalMilliseconds:F0} ms (the pattern backtracks catastrophically): {Pattern}", e);
+        }
     }
 
     /// <summary>Rewrites possessive quantifiers (X?+, X++, X*+, X{n,m}+) as .NET atomic groups (?>X?), X = one atom.</summary>

@@ -49,7 +49,10 @@ public static class TiktokenRankFile
             foreach (var (s, id) in specialTokens)
                 if (id < tokens.Count && tokens[id] is not null)
                     throw new TokenizerFormatException(path, $"special token {s}", $"id {id} is already the rank of an ordinary token");
-        return new BpeTokenizer(tokens, MergesFromRanks(tokens, byText), PreTokenizer.FromPattern(pattern ?? PreTokenizer.Gpt2Pattern), specialTokens)
+        PreTokenizer preTokenizer;
+        try { preTokenizer = PreTokenizer.FromPattern(pattern ?? PreTokenizer.Gpt2Pattern, path); }
+        catch (ArgumentException e) { throw new TokenizerFormatException(path, "pre-tokenizer pattern", e.Message, e); }
+        return new BpeTokenizer(tokens, MergesFromRanks(tokens, byText), preTokenizer, specialTokens)
         {
             WholeWordShortcut = true,
         };

@@ -110,7 +110,10 @@ internal static class TokenizerJsonReader
             i++;
         }
         bool ignoreMerges = model.TryGetProperty("ignore_merges", out var im) && im.ValueKind == JsonValueKind.True;
-        try { return new BpeTokenizer(tokens, merges, PreTokenizer.FromPattern(pattern), specials) { WholeWordShortcut = ignoreMerges }; }
+        PreTokenizer preTokenizer;
+        try { preTokenizer = PreTokenizer.FromPattern(pattern, path); }
+        catch (ArgumentException e) { throw new TokenizerFormatException(path, "pre_tokenizer.pretokenizers[0].pattern.Regex", e.Message, e); }
+        try { return new BpeTokenizer(tokens, merges, preTokenizer, specials) { WholeWordShortcut = ignoreMerges }; }
         catch (ArgumentException e) { throw new TokenizerFormatException(path, "model", e.Message, e); }
     }
 
