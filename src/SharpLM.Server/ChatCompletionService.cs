@@ -40,7 +40,9 @@ public sealed class ChatCompletionService(TextGenerator generator, ChatTemplate 
         await _gate.WaitAsync(cancellation);
         try
         {
-            int promptTokens = generator.Tokenizer.Encode(prompt).Length + (generator.BeginOfSequenceId is null ? 0 : 1);
+            int promptTokens;
+            try { promptTokens = generator.Tokenizer.Encode(prompt).Length + (generator.BeginOfSequenceId is null ? 0 : 1); }
+            catch (ArgumentException e) { throw ApiException.BadParam("messages", $"The rendered prompt cannot be tokenized by this model's tokenizer: {e.Message}"); }
             if (promptTokens >= ContextLength)
                 throw new ApiException(400, $"The prompt is {promptTokens} tokens; this model's context window is {ContextLength} tokens (leave room for at least one new token).",
                     param: "messages", code: "context_length_exceeded");

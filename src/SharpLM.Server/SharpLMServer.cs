@@ -38,7 +38,11 @@ public static class SharpLMServer
                 await WriteError(context, new ApiException(401, "Missing or incorrect API key: send 'Authorization: Bearer <key>'.", code: "invalid_api_key"));
                 return;
             }
-            await next(context);
+            try { await next(context); }
+            catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+            {
+                await WriteError(context, new ApiException(500, $"The server failed on this request: {e.Message}", type: "server_error"));
+            }
         });
 
         app.MapGet("/health", () => Results.Json(new { status = "ok", model = options.ModelName }));
