@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SharpLM.Chat;
+using SharpLM.Generation;
+
+namespace SharpLM.Server;
+
+/// <summary>
+/// The OpenAI-compatible HTTP API over one SharpLM model (ASP.NET Core minimal API):
+/// <c>GET /health</c>, <c>GET /v1/models</c> and <c>POST /v1/chat/completions</c>, whole or
+/// streamed as server-sent events in OpenAI's chunk format. Errors are OpenAI error objects.
+/// </summary>
+public static class SharpLMServer
+{
+    /// <summary>Builds (does not start) the web application serving <paramref name="generator"/> with <paramref name="template"/>.</summary>
+    public static WebApplication Build(TextGenerator generator, ChatTemplate template, ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
+        builder.Services.AddSingleton(new ChatCompletionService(generator, template, options.ModelName));
+        var app = builder.Build();
+        var service = app.Services.GetRequiredService<ChatCompletionService>();
+        long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        app.Use(async (context, next) =>
+        {
+            if (options.ApiKey is { } key && context.Request.Path.StartsWithSegments("/v1")
+                && context.Request.Headers.Authorization.ToString() != "Bearer " + key)
+            {
+                await WriteError(context, new ApiException(401, "Missing or incorrect API key: send 'Authorization: Bearer <key>'.", code: "invalid_api_key"));
+                return;
+            }
+            try { await next(context); }
+            catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+            {
+                await WriteError(context, new ApiException(500, $"The server failed on this request: {e.Message}", type: "server_error"));
+            }
+        });
+
+        app.MapGet("/health", () => Results.Json(new { status = "ok", model = options.ModelName }));
+        app.MapGet("/v1/models", () => Results.Json(new
+        {
+            @object = "list",
+            data = new[] { new { id = options.ModelName, @object = "model", created, owned_by = "sharplm" } },
+        }));
+        app.MapPost("/v1/chat/completions", (HttpContext context) => ChatCompletionEndpoint.Handle(context, service));
+        return app;
+    }
+
+    /// <summary>Writes <paramref name="error"/> as an OpenAI error response.</summary>
+    internal static Task WriteError(HttpContext context, ApiException error)
+    {
+        context.Response.StatusCode = error.Status;
+        return context.Response.WriteAsJsonAsync(error.Body);
+    }
+
+    /// <summary>How responses are serialised (field names are written as OpenAI spells them).</summary>
+    internal static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
+}
