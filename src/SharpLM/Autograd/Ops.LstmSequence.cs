@@ -75,17 +75,7 @@ public static partial class Ops
                 }
                 if (s > 0) Gemm.Multiply(false, false, b, h, g4, dzs + (long)s * g4, gRow, w, h, dhn, h, accumulate: false);
             }
-            if (inputPart.RequiresGrad)
-            {
-                var da = inputPart.GradBuffer(tape, out bool acc);
-                if (acc) System.Numerics.Tensors.TensorPrimitives.Add(da.Span, dz.Span, da.Span); else dz.CopyTo(da);
-            }
-            if (recurrent.RequiresGrad)
-            {
-                var dw = recurrent.GradBuffer(tape, out bool acc);
-                var previous = PreviousStates(tape, ys, b, t, h);
-                Gemm.Multiply(true, false, g4, h, b * t, dzs, g4, previous.Pointer, h, dw.Pointer, h, acc);
-            }
+            AccumulateRecurrentGradients(tape, inputPart, recurrent, dz, ys, b, t, h, g4);
         }, inputPart, recurrent);
     }
 

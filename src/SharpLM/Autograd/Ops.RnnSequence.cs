@@ -53,18 +53,29 @@ public static partial class Ops
                 }
                 if (s > 0) Gemm.Multiply(false, false, b, h, h, dzs + (long)s * h, row, w, h, dn, h, accumulate: false);
             }
-            if (inputPart.RequiresGrad)
-            {
-                var da = inputPart.GradBuffer(tape, out bool acc);
-                if (acc) System.Numerics.Tensors.TensorPrimitives.Add(da.Span, dz.Span, da.Span); else dz.CopyTo(da);
-            }
-            if (recurrent.RequiresGrad)
-            {
-                var dw = recurrent.GradBuffer(tape, out bool acc);
-                var previous = PreviousStates(tape, ys, b, t, h);
-                Gemm.Multiply(true, false, h, h, b * t, dzs, h, previous.Pointer, h, dw.Pointer, h, acc);
-            }
+            AccumulateRecurrentGradients(tape, inputPart, recurrent, dz, ys, b, t, h, h);
         }, inputPart, recurrent);
+    }
+
+    /// <summary>
+    /// The gradients both recurrent layers end with, once backpropagation through time has filled
+    /// <paramref name="dz"/> (the loss gradient of each step's pre-activations, <c>[B,T,G]</c> with G = H
+    /// for the RNN, 4H for the LSTM's gates): the input projection gets dz itself, and the recurrent
+    /// weight <c>[G,H]</c> gets dzᵀ·h_{t−1} summed over every step in one GEMM.
+    /// </summary>
+    internal static unsafe void AccumulateRecurrentGradients(Tape tape, Variable inputPart, Variable recurrent, Tensors.Tensor dz, float* states, int b, int t, int h, int g)
+    {
+        if (inputPart.RequiresGrad)
+        {
+            var da = inputPart.GradBuffer(tape, out bool acc);
+            if (acc) System.Numerics.Tensors.TensorPrimitives.Add(da.Span, dz.Span, da.Span); else dz.CopyTo(da);
+        }
+        if (recurrent.RequiresGrad)
+        {
+            var dw = recurrent.GradBuffer(tape, out bool acc);
+            var previous = PreviousStates(tape, states, b, t, h);
+            Gemm.Multiply(true, false, g, h, b * t, dz.Pointer, g, previous.Pointer, h, dw.Pointer, h, acc);
+        }
     }
 
     /// <summary>The states shifted one step later, <c>h_{t−1}</c> at step t with zeros at t = 0: <c>[B,T,H]</c>, for the recurrent weight's gradient.</summary>

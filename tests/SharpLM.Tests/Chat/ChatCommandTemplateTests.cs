@@ -20,12 +20,7 @@ public sealed class ChatCommandTemplateTests : IDisposable
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 
-    private static int Invoke(params string[] args)
-    {
-        var parsed = Program.BuildRoot().Parse(args);
-        Assert.Empty(parsed.Errors);
-        return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = TextWriter.Null });
-    }
+    private static int Invoke(params string[] args) => CliInvocation.Invoke(args);
 
     private static (string Out, string Err) RunChat(string input, params string[] args)
     {

@@ -19,12 +19,7 @@ public sealed class BertCommandTests : IDisposable
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 
-    private static int Invoke(params string[] args)
-    {
-        var parsed = Program.BuildRoot().Parse(args);
-        Assert.Empty(parsed.Errors);
-        return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = TextWriter.Null });
-    }
+    private static int Invoke(params string[] args) => CliInvocation.Invoke(args);
 
     private static readonly string[] Fillers = ["the", "a", "value", "returns", "gets", "sets", "of", "when", "is", "to", "and", "in"];
     private static readonly string[] Types = ["string", "stream", "socket", "buffer"];
