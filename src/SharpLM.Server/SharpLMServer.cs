@@ -52,6 +52,7 @@ public static class SharpLMServer
             data = new[] { new { id = options.ModelName, @object = "model", created, owned_by = "sharplm" } },
         }));
         app.MapPost("/v1/chat/completions", (HttpContext context) => ChatCompletionEndpoint.Handle(context, service));
+        PlaygroundEndpoints.Map(app, generator, service, options); // the web page at / and its /playground/* routes
         return app;
     }
 
