@@ -2,7 +2,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.DependencyInjection;
 using SharpLM.Generation;
+using SharpLM.Serving;
 
 namespace SharpLM.Server;
 
@@ -18,8 +20,9 @@ namespace SharpLM.Server;
 public static class PlaygroundEndpoints
 {
     /// <summary>Adds the page and the <c>/playground/*</c> routes to <paramref name="app"/>.</summary>
-    public static void Map(WebApplication app, TextGenerator generator, ChatCompletionService chat, ServerOptions options)
+    public static void Map(WebApplication app, TextGenerator generator, ServerOptions options)
     {
+        var chat = app.Services.GetRequiredService<LanguageModelService>();
         var files = new EmbeddedFileProvider(typeof(PlaygroundEndpoints).Assembly, "SharpLM.Server.wwwroot");
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         app.MapGet("/", () => Results.Stream(files.GetFileInfo("index.html").CreateReadStream(), "text/html; charset=utf-8"));
@@ -35,7 +38,7 @@ public static class PlaygroundEndpoints
             heads = cfg.Heads,
             max_attention_tokens = Math.Min(PlaygroundAttention.MaxTokens, cfg.BlockSize),
             api_key_required = options.ApiKey is not null,
-        }, SharpLMServer.Json));
+        }, Wire.Json));
 
         app.MapPost("/playground/prompt", (HttpContext context) => Answer(context, options, body =>
         {
@@ -59,13 +62,9 @@ public static class PlaygroundEndpoints
         {
             if (options.ApiKey is { } key && context.Request.Headers.Authorization.ToString() != "Bearer " + key)
                 throw new ApiException(401, "Missing or incorrect API key: send 'Authorization: Bearer <key>'.", code: "invalid_api_key");
-            JsonDocument doc;
-            try { doc = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted); }
-            catch (JsonException e) { throw new ApiException(400, $"The request body is not valid JSON: {e.Message}", code: "invalid_json"); }
-            object result;
-            using (doc) result = handle(doc.RootElement);
-            await context.Response.WriteAsJsonAsync(result, SharpLMServer.Json);
+            if (await Wire.ReadBody(context) is not { } body) return; // bad JSON: the error is written
+            await context.Response.WriteAsJsonAsync(handle(body), Wire.Json);
         }
-        catch (ApiException e) { await SharpLMServer.WriteError(context, e); }
+        catch (ApiException e) { await Wire.WriteError(context, e); }
     }
 }

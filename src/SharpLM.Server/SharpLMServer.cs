@@ -25,7 +25,9 @@ public static class SharpLMServer
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(options);
-        return Build(LanguageModelService.Create(generator, template, options.ModelName, options.Parallel, options.QueueLimit), options);
+        var app = Build(LanguageModelService.Create(generator, template, options.ModelName, options.Parallel, options.QueueLimit), options);
+        PlaygroundEndpoints.Map(app, generator, options); // the web page at / and its /playground/* routes (attention maps need the weights)
+        return app;
     }
 
     /// <summary>Builds (does not start) the web application over <paramref name="service"/> (the same service a <c>SharpLMChatClient</c> runs on).</summary>
@@ -63,7 +65,6 @@ public static class SharpLMServer
             data = new[] { new { id = options.ModelName, @object = "model", created, owned_by = "sharplm" } },
         }));
         app.MapPost("/v1/chat/completions", (HttpContext context) => ChatCompletionEndpoint.Handle(context, service));
-        PlaygroundEndpoints.Map(app, generator, service, options); // the web page at / and its /playground/* routes
         return app;
     }
 
