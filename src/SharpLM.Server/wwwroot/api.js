@@ -55,6 +55,15 @@ function visibleToken(text) {
   return text.replace(/ /g, "␣").replace(/\n/g, "\\n").replace(/\t/g, "\\t");
 }
 
+/**
+ * A logprobs entry's text: its token, or — when the token is only part of a UTF-8 character
+ * (a byte-level tokenizer splits rare characters into bytes) — its bytes, e.g. "\xe2\x80".
+ */
+function tokenText(entry) {
+  if (!entry.token.includes("\uFFFD") || !Array.isArray(entry.bytes)) return entry.token;
+  return entry.bytes.map(b => "\\x" + b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Percent with one decimal: 0.4321 → "43.2%". */
 function percent(p) {
   return (100 * p).toFixed(p < 0.001 ? 3 : 1) + "%";

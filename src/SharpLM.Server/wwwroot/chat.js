@@ -56,7 +56,7 @@ function addToken(target, entry) {
   const p = Math.exp(entry.logprob);
   const span = document.createElement("span");
   span.className = "token";
-  span.textContent = entry.token;
+  span.textContent = tokenText(entry);
   span.style.backgroundColor = `hsl(${Math.round(120 * p)}, 75%, 84%)`;
   span.title = `${percent(p)} — click for alternatives`;
   span.addEventListener("click", () => showAlternatives(span, entry));
@@ -70,7 +70,7 @@ function showAlternatives(span, entry) {
   const panel = $("alternatives");
   panel.replaceChildren();
   const title = document.createElement("p");
-  title.textContent = `Chosen: "${visibleToken(entry.token)}" with probability ${percent(Math.exp(entry.logprob))}. The most likely tokens here:`;
+  title.textContent = `Chosen: "${visibleToken(tokenText(entry))}" with probability ${percent(Math.exp(entry.logprob))}. The most likely tokens here:`;
   panel.append(title);
   const list = document.createElement("ol");
   const candidates = entry.top_logprobs || [];
@@ -79,7 +79,7 @@ function showAlternatives(span, entry) {
     const item = document.createElement("li");
     if (alt.token === entry.token) item.className = "chosen";
     const name = document.createElement("code");
-    name.textContent = visibleToken(alt.token);
+    name.textContent = visibleToken(tokenText(alt));
     const bar = document.createElement("span");
     bar.className = "bar";
     bar.style.width = (100 * p).toFixed(1) + "%";
@@ -133,6 +133,7 @@ async function send(event) {
         target.append(piece);   // a server without logprobs: plain text
       }
       answer += piece;
+      target.dataset.text = answer;   // the answer's text as sent (the spans may show bytes instead)
       finish = choice.finish_reason || finish;
       $("conversation").scrollTop = $("conversation").scrollHeight;
     }, running.signal);
