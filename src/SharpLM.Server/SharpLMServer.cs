@@ -30,7 +30,9 @@ public static class SharpLMServer
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(options);
-        return Build(LanguageModelService.Create(generator, template, options.ModelName, options.Parallel, options.QueueLimit), options, embeddings);
+        var app = Build(LanguageModelService.Create(generator, template, options.ModelName, options.Parallel, options.QueueLimit), options, embeddings);
+        PlaygroundEndpoints.Map(app, generator, options); // the web page at / and its /playground/* routes (attention maps need the weights)
+        return app;
     }
 
     /// <summary>Builds (does not start) the web application over <paramref name="service"/> (the same service a <see cref="SharpLMChatClient"/> runs on).</summary>
