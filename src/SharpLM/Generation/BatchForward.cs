@@ -19,6 +19,9 @@ internal sealed unsafe class BatchForward
     /// <summary>Up to this many rows the projections run the skinny <see cref="BatchMatVec"/> (weights streamed once, no packing); above it the packed GEMM.</summary>
     internal const int SkinnyRows = 16;
 
+    /// <summary>Whether few-row projections take <see cref="BatchMatVec"/> (true) or the packed GEMM (false: <c>sharplm bench batch --kernel gemm</c> measures the difference).</summary>
+    internal static bool UseSkinnyKernel { get; set; } = true;
+
     private readonly GptConfig _config;
     private readonly ModelPointers _weights;
     private readonly InferenceState _scratch;
@@ -127,7 +130,8 @@ internal sealed unsafe class BatchForward
         int v = cfg.VocabSize;
         if (_weights.OutputQuantized is { } head) QuantMatVec.MultiplyRows(head, xn, m, c, logits, v, false, _quantActivations);
         else if (m == 1) _matVec.Run(v, c, _weights.Output, xn, null, logits, accumulate: false);
-        else _batchMatVec.Run(m, v, c, _weights.Output, xn, null, logits, accumulate: false);
+        else if (m <= SkinnyRows && UseSkinnyKernel) _batchMatVec.Run(m, v, c, _weights.Output, xn, null, logits, accumulate: false);
+        else Gemm.Multiply(false, true, m, v, c, xn, c, _weights.Output, c, logits, v, false);
     }
 
     /// <summary>
@@ -140,7 +144,7 @@ internal sealed unsafe class BatchForward
         int outF = w.Out, inF = w.In;
         if (w.Quantized is not null) { ProjectQuantized(w, x, y, n, accumulate); return; }
         if (n == 1) { _matVec.Run(outF, inF, w.Weight, x, w.Bias, y, accumulate); return; }
-        if (n <= SkinnyRows) { _batchMatVec.Run(n, outF, inF, w.Weight, x, w.Bias, y, accumulate); return; }
+        if (n <= SkinnyRows && UseSkinnyKernel) { _batchMatVec.Run(n, outF, inF, w.Weight, x, w.Bias, y, accumulate); return; }
         bool addInto = accumulate;
         if (w.Bias is not null)
         {
