@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SharpLM.Chat;
 using SharpLM.Generation;
+using static SharpLM.Server.RequestFields;
 
 namespace SharpLM.Server;
 
@@ -8,7 +9,8 @@ namespace SharpLM.Server;
 /// An OpenAI <c>POST /v1/chat/completions</c> body, read field by field so a bad value gets a
 /// 400 naming that field, and mapped onto SharpLM's <see cref="GenerationOptions"/> /
 /// <see cref="SamplerOptions"/> (temperature, top_p, max_tokens / max_completion_tokens, stop,
-/// seed, presence/frequency penalty, and the top_k / min_p / repetition_penalty extensions).
+/// seed, presence/frequency penalty, logprobs / top_logprobs, and the top_k / min_p /
+/// repetition_penalty extensions). A field the server does not know is a 400 as well.
 /// </summary>
 public sealed record ChatCompletionRequest
 {
@@ -24,17 +26,23 @@ public sealed record ChatCompletionRequest
     /// <summary>With streaming, send a final chunk carrying token usage (<c>stream_options.include_usage</c>).</summary>
     public bool IncludeUsage { get; init; }
 
-    /// <summary>The generation options (without the chat template's stop strings, which the server adds).</summary>
+    /// <summary>With <c>logprobs: true</c>, how many alternatives per token (<c>top_logprobs</c>, 0–20); null when logprobs are off.</summary>
+    public int? TopLogprobs { get; init; }
+
+    /// <summary>The generation options (without the chat template's stop strings, which the service adds).</summary>
     public required GenerationOptions Options { get; init; }
 
     /// <summary>Most new tokens when the request names none.</summary>
-    public const int DefaultMaxTokens = 256;
+    public const int DefaultMaxTokens = RequestFields.DefaultMaxTokens;
+
+    private static readonly HashSet<string> Known = ["model", "messages", "logprobs", "top_logprobs", "max_completion_tokens", .. SamplingNames];
 
     /// <summary>Parses and validates a request body.</summary>
     /// <exception cref="ApiException">A 400 naming the bad field.</exception>
     public static ChatCompletionRequest Parse(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object) throw new ApiException(400, "the request body must be a JSON object.");
+        RejectUnknown(root, Known);
         string model = String(root, "model") ?? throw ApiException.BadParam("model", "'model' is required.", "missing_required_parameter");
         if (!root.TryGetProperty("messages", out var msgs) || msgs.ValueKind != JsonValueKind.Array || msgs.GetArrayLength() == 0)
             throw ApiException.BadParam("messages", "'messages' must be a non-empty array of {role, content}.", "missing_required_parameter");
@@ -55,39 +63,19 @@ public sealed record ChatCompletionRequest
             messages.Add(new ChatMessage(role, Content(m, where + ".content")));
         }
 
-        if (Int(root, "n") is int n && n != 1) throw ApiException.BadParam("n", $"'n' must be 1 (one choice per request), got {n}.");
-        int maxTokens = Int(root, "max_completion_tokens") ?? Int(root, "max_tokens") ?? DefaultMaxTokens;
-        if (maxTokens < 1) throw ApiException.BadParam(root.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens", $"max tokens must be ≥ 1, got {maxTokens}.");
-        float temperature = Float(root, "temperature") ?? 1f;
-        if (!(temperature >= 0 && temperature <= 2)) throw ApiException.BadParam("temperature", $"'temperature' must be in [0, 2], got {temperature}.");
-        float topP = Float(root, "top_p") ?? 1f;
-        if (!(topP > 0 && topP <= 1)) throw ApiException.BadParam("top_p", $"'top_p' must be in (0, 1], got {topP}.");
-        float presence = Penalty(root, "presence_penalty"), frequency = Penalty(root, "frequency_penalty");
-        int topK = Int(root, "top_k") ?? 0;
-        if (topK < 0) throw ApiException.BadParam("top_k", $"'top_k' must be ≥ 0 (0 = off), got {topK}.");
-        float minP = Float(root, "min_p") ?? 0f;
-        if (!(minP >= 0 && minP <= 1)) throw ApiException.BadParam("min_p", $"'min_p' must be in [0, 1], got {minP}.");
-        float repetition = Float(root, "repetition_penalty") ?? 1f;
-        if (!(repetition > 0 && float.IsFinite(repetition))) throw ApiException.BadParam("repetition_penalty", $"'repetition_penalty' must be a finite number > 0, got {repetition}.");
-        var sampling = new SamplerOptions
+        var options = RequestFields.Generation(root, "max_completion_tokens", "max_tokens");
+        bool logprobs = Bool(root, "logprobs") ?? false;
+        int? top = Int(root, "top_logprobs");
+        if (top is int t)
         {
-            Temperature = temperature, TopP = topP, TopK = topK, MinP = minP,
-            PresencePenalty = presence, FrequencyPenalty = frequency, RepetitionPenalty = repetition,
-        };
-        if (root.TryGetProperty("seed", out var seed) && seed.ValueKind != JsonValueKind.Null)
-        {
-            if (seed.ValueKind != JsonValueKind.Number || !seed.TryGetInt64(out long s)) throw ApiException.BadParam("seed", "'seed' must be an integer.");
-            sampling = sampling with { Seed = unchecked((ulong)s) };
+            LogprobCount(t, "top_logprobs");
+            if (!logprobs) throw ApiException.BadParam("top_logprobs", "'top_logprobs' needs 'logprobs': true.");
         }
-
-        bool stream = Bool(root, "stream") ?? false;
-        bool includeUsage = false;
-        if (root.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object)
-            includeUsage = Bool(so, "include_usage", "stream_options.include_usage") ?? false;
+        var (stream, includeUsage) = Streaming(root);
         return new ChatCompletionRequest
         {
             Model = model, Messages = messages, Stream = stream, IncludeUsage = includeUsage,
-            Options = new GenerationOptions { MaxTokens = maxTokens, Sampling = sampling, StopSequences = Stops(root) },
+            TopLogprobs = logprobs ? top ?? 0 : null, Options = options,
         };
     }
 
@@ -104,50 +92,5 @@ public sealed record ChatCompletionRequest
             text.Append(String(part, "text", where + ".text"));
         }
         return text.ToString();
-    }
-
-    private static IReadOnlyList<string> Stops(JsonElement root)
-    {
-        if (!root.TryGetProperty("stop", out var s) || s.ValueKind == JsonValueKind.Null) return [];
-        var list = new List<string>();
-        if (s.ValueKind == JsonValueKind.String) list.Add(s.GetString()!);
-        else if (s.ValueKind == JsonValueKind.Array)
-            foreach (var e in s.EnumerateArray())
-                list.Add(e.ValueKind == JsonValueKind.String ? e.GetString()! : throw ApiException.BadParam("stop", "'stop' must be a string or an array of strings."));
-        else throw ApiException.BadParam("stop", "'stop' must be a string or an array of strings.");
-        if (list.Count > 4) throw ApiException.BadParam("stop", $"'stop' takes at most 4 sequences, got {list.Count}.");
-        if (list.Any(string.IsNullOrEmpty)) throw ApiException.BadParam("stop", "stop sequences must not be empty.");
-        return list;
-    }
-
-    private static float Penalty(JsonElement root, string name)
-    {
-        float v = Float(root, name) ?? 0f;
-        if (!(v >= -2 && v <= 2)) throw ApiException.BadParam(name, $"'{name}' must be in [-2, 2], got {v}.");
-        return v;
-    }
-
-    private static string? String(JsonElement o, string name, string? param = null)
-    {
-        if (!o.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw ApiException.BadParam(param ?? name, $"'{param ?? name}' must be a string.");
-    }
-
-    private static int? Int(JsonElement o, string name)
-    {
-        if (!o.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw ApiException.BadParam(name, $"'{name}' must be an integer.");
-    }
-
-    private static float? Float(JsonElement o, string name)
-    {
-        if (!o.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        return v.ValueKind == JsonValueKind.Number ? (float)v.GetDouble() : throw ApiException.BadParam(name, $"'{name}' must be a number.");
-    }
-
-    private static bool? Bool(JsonElement o, string name, string? param = null)
-    {
-        if (!o.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        return v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : throw ApiException.BadParam(param ?? name, $"'{param ?? name}' must be true or false.");
     }
 }

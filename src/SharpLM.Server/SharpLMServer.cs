@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -6,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SharpLM.Chat;
 using SharpLM.Generation;
+using SharpLM.Serving;
 
 namespace SharpLM.Server;
 
@@ -16,18 +16,29 @@ namespace SharpLM.Server;
 /// </summary>
 public static class SharpLMServer
 {
-    /// <summary>Builds (does not start) the web application serving <paramref name="generator"/> with <paramref name="template"/>.</summary>
+    /// <summary>
+    /// Builds (does not start) the web application serving <paramref name="generator"/> with
+    /// <paramref name="template"/>, in <see cref="ServerOptions.Parallel"/> slots sharing its weights.
+    /// </summary>
     public static WebApplication Build(TextGenerator generator, ChatTemplate template, ServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(options);
+        return Build(LanguageModelService.Create(generator, template, options.ModelName, options.Parallel, options.QueueLimit), options);
+    }
+
+    /// <summary>Builds (does not start) the web application over <paramref name="service"/> (the same service a <c>SharpLMChatClient</c> runs on).</summary>
+    public static WebApplication Build(LanguageModelService service, ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
-        builder.Services.AddSingleton(new ChatCompletionService(generator, template, options.ModelName));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.Services.AddSingleton(service);
         var app = builder.Build();
-        var service = app.Services.GetRequiredService<ChatCompletionService>();
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         app.Use(async (context, next) =>
@@ -56,12 +67,5 @@ public static class SharpLMServer
     }
 
     /// <summary>Writes <paramref name="error"/> as an OpenAI error response.</summary>
-    internal static Task WriteError(HttpContext context, ApiException error)
-    {
-        context.Response.StatusCode = error.Status;
-        return context.Response.WriteAsJsonAsync(error.Body);
-    }
-
-    /// <summary>How responses are serialised (field names are written as OpenAI spells them).</summary>
-    internal static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
+    internal static Task WriteError(HttpContext context, ApiException error) => Wire.WriteError(context, error);
 }

@@ -33,6 +33,9 @@ public sealed class ChatCompletionsTests(ServerFixture server) : IClassFixture<S
         return text;
     }
 
+    /// <summary>Usage counts the new tokens of the answer; an end-of-text token that closes it is not one of them.</summary>
+    private static int CompletionTokens(GenerationStats s) => s.GeneratedTokens - (s.Finish == FinishReason.StopToken ? 1 : 0);
+
     [Fact]
     public void NonStreamingCompletionEqualsDirectGreedyGeneration()
     {
@@ -43,7 +46,7 @@ public sealed class ChatCompletionsTests(ServerFixture server) : IClassFixture<S
         Assert.Equal(ChatMessageRole.Assistant, done.Role);
         Assert.Equal(stats.Finish == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop, done.FinishReason);
         Assert.Equal(stats.PromptTokens, done.Usage.InputTokenCount);
-        Assert.Equal(stats.GeneratedTokens, done.Usage.OutputTokenCount);
+        Assert.Equal(CompletionTokens(stats), done.Usage.OutputTokenCount);
         Assert.Equal(ServerFixture.ModelName, done.Model);
     }
 
@@ -66,7 +69,7 @@ public sealed class ChatCompletionsTests(ServerFixture server) : IClassFixture<S
         Assert.True(contentUpdates > 1, "the answer must arrive in several deltas, not one");
         Assert.Equal(stats.Finish == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop, finish);
         Assert.NotNull(usage);
-        Assert.Equal(stats.PromptTokens + stats.GeneratedTokens, usage!.TotalTokenCount);
+        Assert.Equal(stats.PromptTokens + CompletionTokens(stats), usage!.TotalTokenCount);
     }
 
     [Fact]
@@ -153,21 +156,9 @@ public sealed class ChatCompletionsTests(ServerFixture server) : IClassFixture<S
         Assert.Contains("96", error.GetProperty("message").GetString());
     }
 
-    private HttpClient Http()
-    {
-        var http = new HttpClient { BaseAddress = server.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServerFixture.ApiKey);
-        return http;
-    }
+    private HttpClient Http() => ApiAssert.Http(server.BaseAddress);
 
-    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+    private static StringContent Json(string body) => ApiAssert.Json(body);
 
-    private static async Task<JsonElement> AssertError(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        Assert.Equal(status, response.StatusCode);
-        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
-        Assert.Equal(code, error.GetProperty("code").GetString());
-        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
-        return error;
-    }
+    private static Task<JsonElement> AssertError(HttpResponseMessage response, HttpStatusCode status, string code) => ApiAssert.AssertError(response, status, code);
 }
