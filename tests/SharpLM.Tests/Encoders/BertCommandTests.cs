@@ -146,6 +146,6 @@ public sealed class BertCommandTests : IDisposable
         Assert.Equal(root.Subcommands.Count, root.Subcommands.Select(c => c.Name).Distinct().Count());
         Assert.Equal(["bert"], root.Subcommands.Single(c => c.Name == "pretrain").Subcommands.Select(c => c.Name));
         Assert.Equal(["classify", "ner", "sft"], root.Subcommands.Single(c => c.Name == "finetune").Subcommands.Select(c => c.Name));
-        Assert.Equal(["sdk-ner", "sdk-classify", "sdk-pretrain"], root.Subcommands.Single(c => c.Name == "data").Subcommands.Select(c => c.Name));
+        Assert.Equal(["sdk-ner", "sdk-classify", "sdk-pretrain", "sdk-instructions"], root.Subcommands.Single(c => c.Name == "data").Subcommands.Select(c => c.Name));
     }
 }
