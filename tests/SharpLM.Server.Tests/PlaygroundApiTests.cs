@@ -8,7 +8,7 @@ using SharpLM.Generation;
 namespace SharpLM.Server.Tests;
 
 /// <summary>The playground's page and its extension routes: the page is served from the assembly, attention maps are the model's real ones.</summary>
-public sealed class PlaygroundApiTests(ServerFixture server) : IClassFixture<ServerFixture>
+public sealed class PlaygroundApiTests(PlaygroundServerFixture server) : IClassFixture<PlaygroundServerFixture>
 {
     private const string Text = "the cat sat on the mat. the dog";
 
@@ -33,19 +33,19 @@ public sealed class PlaygroundApiTests(ServerFixture server) : IClassFixture<Ser
     {
         using var bare = new HttpClient { BaseAddress = server.BaseAddress };
         var info = JsonDocument.Parse(await bare.GetStringAsync("/playground/info")).RootElement;
-        var (model, _) = server.Load();
-        Assert.Equal(ServerFixture.ModelName, info.GetProperty("model").GetString());
+        var model = server.Model;
+        Assert.Equal(PlaygroundServerFixture.ModelName, info.GetProperty("model").GetString());
         Assert.Equal(model.Config.Layers, info.GetProperty("layers").GetInt32());
         Assert.Equal(model.Config.Heads, info.GetProperty("heads").GetInt32());
         Assert.Equal(model.Config.BlockSize, info.GetProperty("context_length").GetInt32());
-        Assert.Equal(ChatTemplates.ForModel(server.Folder).Name, info.GetProperty("template").GetString());
+        Assert.Equal(server.Template.Name, info.GetProperty("template").GetString());
         Assert.True(info.GetProperty("api_key_required").GetBoolean());
     }
 
     [Fact]
     public async Task AttentionIsTheModelsOwnPerLayerAndHeadAndRowsSumToOne()
     {
-        var (model, tokenizer) = server.Load();
+        var (model, tokenizer) = (server.Model, server.Tokenizer);
         var ids = tokenizer.Encode(Text);
         var expected = new Generator(model).CaptureAttention(ids).Span.ToArray(); // [L, H, T, T]
         var answer = await PostOk("/playground/attention", new { text = Text });
@@ -85,7 +85,7 @@ public sealed class PlaygroundApiTests(ServerFixture server) : IClassFixture<Ser
     {
         var body = new
         {
-            model = ServerFixture.ModelName, messages = new[] { new { role = "user", content = "the cat sat on" } },
+            model = PlaygroundServerFixture.ModelName, messages = new[] { new { role = "user", content = "the cat sat on" } },
             temperature = 0, max_tokens = 40, stream = true,
         };
         string alone = Content(await (await Post("/v1/chat/completions", body)).Content.ReadAsStringAsync());
@@ -111,10 +111,10 @@ public sealed class PlaygroundApiTests(ServerFixture server) : IClassFixture<Ser
     {
         var answer = await PostOk("/playground/prompt", new
         {
-            model = ServerFixture.ModelName,
+            model = PlaygroundServerFixture.ModelName,
             messages = new object[] { new { role = "system", content = "be brief" }, new { role = "user", content = "hello" } },
         });
-        string expected = ChatTemplates.ForModel(server.Folder).Render([new(Chat.ChatMessage.System, "be brief"), new(Chat.ChatMessage.User, "hello")], addGenerationPrompt: true);
+        string expected = server.Template.Render([new(Chat.ChatMessage.System, "be brief"), new(Chat.ChatMessage.User, "hello")], addGenerationPrompt: true);
         Assert.Equal(expected, answer.GetProperty("prompt").GetString());
     }
 
@@ -157,7 +157,7 @@ public sealed class PlaygroundApiTests(ServerFixture server) : IClassFixture<Ser
     private HttpClient Http()
     {
         var http = new HttpClient { BaseAddress = server.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServerFixture.ApiKey);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", PlaygroundServerFixture.ApiKey);
         return http;
     }
 

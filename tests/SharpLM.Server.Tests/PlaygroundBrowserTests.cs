@@ -13,7 +13,7 @@ namespace SharpLM.Server.Tests;
 /// layer and head; the page must match the model (greedy text, attention values) and log no
 /// errors. A screenshot is kept at <see cref="ScreenshotPath"/>.
 /// </summary>
-public sealed class PlaygroundBrowserTests(ServerFixture server) : IClassFixture<ServerFixture>
+public sealed class PlaygroundBrowserTests(PlaygroundServerFixture server) : IClassFixture<PlaygroundServerFixture>
 {
     private const string Message = "the cat sat on";
     private const string AttentionText = "the dog sat on the log";
@@ -27,8 +27,8 @@ public sealed class PlaygroundBrowserTests(ServerFixture server) : IClassFixture
     {
         Assert.True(File.Exists(PlaygroundBrowser.ExecutablePath),
             $"{PlaygroundBrowser.ExecutablePath} is missing: .ci/run installs Debian's chromium package before the tests.");
-        var (model, tokenizer) = server.Load();
-        var template = ChatTemplates.ForModel(server.Folder);
+        var (model, tokenizer) = (server.Model, server.Tokenizer);
+        var template = server.Template;
         string prompt = template.Render([new(Chat.ChatMessage.User, Message)], addGenerationPrompt: true);
         string expectedAnswer = new TextGenerator(model, tokenizer).Generate(prompt,
             new GenerationOptions { MaxTokens = MaxTokens, Sampling = SamplerOptions.Greedy, StopSequences = template.StopStrings });
@@ -45,10 +45,10 @@ public sealed class PlaygroundBrowserTests(ServerFixture server) : IClassFixture
             page.PageError += (_, e) => errors.Add(e);
             page.Response += (_, r) => { if (r.Status >= 400) errors.Add($"{r.Status} {r.Url}"); };
             await page.GotoAsync(server.BaseAddress.ToString());
-            await Expect(page.Locator("#model-info")).ToContainTextAsync(ServerFixture.ModelName);
+            await Expect(page.Locator("#model-info")).ToContainTextAsync(PlaygroundServerFixture.ModelName);
 
             // The server has an API key, so the page offers the field; greedy decoding makes the answer predictable.
-            await page.FillAsync("#api-key", ServerFixture.ApiKey);
+            await page.FillAsync("#api-key", PlaygroundServerFixture.ApiKey);
             await page.FillAsync("#temperature", "0");
             await page.FillAsync("#max-tokens", MaxTokens.ToString(CultureInfo.InvariantCulture));
             await page.FillAsync("#seed", "7");

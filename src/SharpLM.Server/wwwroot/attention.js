@@ -87,6 +87,11 @@ canvas.addEventListener("mousemove", e => {
   const k = Math.floor((e.clientX - rect.left - margin) / cell), q = Math.floor((e.clientY - rect.top - margin) / cell);
   if (q < 0 || k < 0 || q >= maps.tokens.length || k > q) return;
   const w = selectedMap()[q][k];
+  draw();   // redraw, then outline the hovered cell
+  const g = canvas.getContext("2d");
+  g.strokeStyle = "#e63946";
+  g.lineWidth = 2;
+  g.strokeRect(margin + k * cell, margin + q * cell, cell, cell);
   byId("attention-status").textContent = `"${visibleToken(maps.tokens[q])}" (token ${q}) → "${visibleToken(maps.tokens[k])}" (token ${k}): ${w.toFixed(3)}`;
 });
 
