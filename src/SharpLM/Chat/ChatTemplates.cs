@@ -50,10 +50,11 @@ public static class ChatTemplates
     /// </summary>
     public static ChatTemplate ForModel(string modelPath) => ForModelOrNull(modelPath) ?? Get("chatml");
 
-    /// <summary>As <see cref="ForModel"/>, but null when the folder declares no recognised template.</summary>
+    /// <summary>As <see cref="ForModel"/>, but null when the folder (or GGUF file: its <c>tokenizer.chat_template</c>) declares no recognised template.</summary>
     /// <exception cref="InvalidDataException">tokenizer_config.json or chat_template.json is not valid JSON (the message names the file).</exception>
     public static ChatTemplate? ForModelOrNull(string modelPath)
     {
+        if (File.Exists(modelPath) && Models.GptGguf.IsGgufPath(modelPath)) return Models.GgufChatTemplate.ForFile(modelPath); // a GGUF file carries its own tokenizer.chat_template
         string dir = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";
         string? bos = null, eos = null, source = null;
         string config = Path.Combine(dir, "tokenizer_config.json");

@@ -38,28 +38,41 @@ internal static unsafe class QuantDotQ8_0
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Simd<TDot>(byte* w, sbyte* a, float* ad, int blocks) where TDot : struct, IByteDot
     {
-        // Two blocks per step into two accumulators, so consecutive FMAs do not wait on each other.
+        // Eight blocks per step, their fp16 scales widened in one vector; the blocks alternate two
+        // accumulators so consecutive FMAs do not wait on each other.
         var acc = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
+        float* scale = stackalloc float[8];
         int b = 0;
-        for (; b + 2 <= blocks; b += 2)
+        for (; b + 8 <= blocks; b += 8)
         {
-            byte* block0 = w + b * QuantQ8_0.BlockBytes, block1 = block0 + QuantQ8_0.BlockBytes;
-            var q0 = Avx.LoadVector256((sbyte*)(block0 + 2));
-            var q1 = Avx.LoadVector256((sbyte*)(block1 + 2));
-            var p0 = TDot.Dot(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256(a + b * 32), q0));
-            var p1 = TDot.Dot(Avx2.Abs(q1), Avx2.Sign(Avx.LoadVector256(a + b * 32 + 32), q1));
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(HalfConversion.HalfToSingle(*(ushort*)block0) * ad[b]), acc);
-            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p1), Vector256.Create(HalfConversion.HalfToSingle(*(ushort*)block1) * ad[b + 1]), acc1);
+            byte* block = w + b * QuantQ8_0.BlockBytes;
+            (QuantBlockScales.Load8(block, QuantQ8_0.BlockBytes) * Vector256.Load(ad + b)).Store(scale);
+            sbyte* x = a + b * 32;
+            acc = Block<TDot>(block, x, scale[0], acc);
+            acc1 = Block<TDot>(block + QuantQ8_0.BlockBytes, x + 32, scale[1], acc1);
+            acc = Block<TDot>(block + 2 * QuantQ8_0.BlockBytes, x + 64, scale[2], acc);
+            acc1 = Block<TDot>(block + 3 * QuantQ8_0.BlockBytes, x + 96, scale[3], acc1);
+            acc = Block<TDot>(block + 4 * QuantQ8_0.BlockBytes, x + 128, scale[4], acc);
+            acc1 = Block<TDot>(block + 5 * QuantQ8_0.BlockBytes, x + 160, scale[5], acc1);
+            acc = Block<TDot>(block + 6 * QuantQ8_0.BlockBytes, x + 192, scale[6], acc);
+            acc1 = Block<TDot>(block + 7 * QuantQ8_0.BlockBytes, x + 224, scale[7], acc1);
         }
         for (; b < blocks; b++)
         {
             byte* block = w + b * QuantQ8_0.BlockBytes;
-            var q = Avx.LoadVector256((sbyte*)(block + 2));
-            var products = TDot.Dot(Avx2.Abs(q), Avx2.Sign(Avx.LoadVector256(a + b * 32), q));
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(products), Vector256.Create(HalfConversion.HalfToSingle(*(ushort*)block) * ad[b]), acc);
+            acc = Block<TDot>(block, a + b * 32, HalfConversion.HalfToSingle(*(ushort*)block) * ad[b], acc);
         }
         acc += acc1;
         return Vector256.Sum(acc);
+    }
+
+    // acc += scale · (Σ w·a), with |w| as unsigned bytes and a carrying w's sign.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Block<TDot>(byte* block, sbyte* x, float scale, Vector256<float> acc) where TDot : struct, IByteDot
+    {
+        var q = Avx.LoadVector256((sbyte*)(block + 2));
+        var products = TDot.Dot(Avx2.Abs(q), Avx2.Sign(Avx.LoadVector256(x), q));
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(products), Vector256.Create(scale), acc);
     }
 }

@@ -66,6 +66,32 @@ public unsafe class QuantMatVecTests
         for (int r = 0; r < rows; r++) Assert.True(Math.Abs(scalar[r] - fast[r]) <= 1e-4f * (1 + Math.Abs(scalar[r])), $"{type}/{path} row {r}: {fast[r]} vs scalar {scalar[r]}");
     }
 
+    [Theory]
+    [InlineData(QuantType.Q8_0, 352)]
+    [InlineData(QuantType.Q4_0, 352)]
+    [InlineData(QuantType.Q8_0, 224)]
+    [InlineData(QuantType.Q4_0, 224)]
+    public void Eight_block_steps_with_a_tail_of_fewer_blocks_match_scalar(QuantType type, int k)
+    {
+        // 11 and 7 blocks: one eight-block step (its scales widened in a vector) plus a tail, or the tail alone.
+        const int rows = 5;
+        var w = QuantMatrix.FromFloats(type, Random(rows * k, 9), rows, k);
+        var x = Random(k, 10);
+        var scalar = new float[rows];
+        var scratch = new QuantActivations();
+        fixed (float* px = x, ps = scalar)
+        {
+            using (QuantKernelPaths.Force(QuantKernelPath.Scalar)) QuantMatVec.Multiply(w, px, ps, false, scratch);
+            foreach (var path in new[] { QuantKernelPath.Avx2, QuantKernelPath.AvxVnni }.Where(QuantKernelPaths.IsSupported))
+            {
+                var fast = new float[rows];
+                fixed (float* pf = fast)
+                    using (QuantKernelPaths.Force(path)) QuantMatVec.Multiply(w, px, pf, false, scratch);
+                for (int r = 0; r < rows; r++) Assert.True(Math.Abs(scalar[r] - fast[r]) <= 1e-4f * (1 + Math.Abs(scalar[r])), $"{type}/{path} k={k} row {r}: {fast[r]} vs scalar {scalar[r]}");
+            }
+        }
+    }
+
     [Fact]
     public void Accumulate_adds_to_y_and_threads_do_not_change_the_result()
     {
