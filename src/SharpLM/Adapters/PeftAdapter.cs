@@ -37,16 +37,20 @@ public static class PeftAdapter
     public static void Save(Module model, string directory, string? adapterName = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        FileSetCommit.Write(directory, stage => WriteFiles(model, stage, adapterName));
+    }
+
+    /// <summary>Writes the two adapter files into <paramref name="folder"/> (each atomically), e.g. into a checkpoint's staging folder.</summary>
+    public static void WriteFiles(Module model, string folder, string? adapterName = null)
+    {
         adapterName ??= Lora.ActiveName(model) ?? throw new InvalidOperationException("PeftAdapter.Save: the model has no active LoRA adapter; name the adapter to save.");
         var (options, targets, modulesToSave) = Lora.ConfigOf(model, adapterName);
-        var entries = Tensors(model, adapterName, modulesToSave);
-        string config = ConfigText(model, options, targets, modulesToSave);
-        FileSetCommit.Write(directory, stage =>
-        {
-            Safetensors.Write(Path.Combine(stage, WeightsFile), entries, new Dictionary<string, string> { ["format"] = "pt" });
-            AtomicFile.WriteAllText(Path.Combine(stage, ConfigFile), config);
-        });
+        Safetensors.Write(Path.Combine(folder, WeightsFile), Tensors(model, adapterName, modulesToSave), new Dictionary<string, string> { ["format"] = "pt" });
+        AtomicFile.WriteAllText(Path.Combine(folder, ConfigFile), ConfigText(model, options, targets, modulesToSave));
     }
+
+    /// <summary>Whether <paramref name="directory"/> holds a PEFT adapter (its <c>adapter_config.json</c>).</summary>
+    public static bool Exists(string directory) => File.Exists(Path.Combine(directory, ConfigFile));
 
     /// <summary>The adapter's tensors under PEFT's file names, in a fixed order.</summary>
     public static List<(string Name, Tensor Tensor)> Tensors(Module model, string adapterName, string[] modulesToSave)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SharpLM.Adapters;
 using SharpLM.Formats;
 using SharpLM.Models;
 using SharpLM.Tensors;
@@ -12,6 +13,9 @@ namespace SharpLM.Training;
 /// AdamW moments (<c>optimizer.safetensors</c>) and the step/RNG state
 /// (<c>trainer_state.json</c>, written last so it marks a complete checkpoint). Every file
 /// is written into a staging folder and the set is moved into place together (<see cref="FileSetCommit"/>).
+/// A LoRA run also writes its active adapter (<c>adapter_config.json</c> + <c>adapter_model.safetensors</c>,
+/// PEFT's format) beside the frozen base; <see cref="LoadModel"/> attaches it again, so the optimizer
+/// rebuilt from the trainable parameters matches the saved moments.
 /// </summary>
 public static class Checkpoint
 {
@@ -39,6 +43,7 @@ public static class Checkpoint
                 ["adam_step"] = adam.Step.ToString(CultureInfo.InvariantCulture),
             });
             trainer.Model.Save(stage);
+            if (trainer.Model is Nn.Module module && Lora.ActiveName(module) is { } adapter) PeftAdapter.WriteFiles(module, stage, adapter);
             TokenizerFiles.Save(tokenizer, Path.Combine(stage, TokenizerFile));
             state.Write(Path.Combine(stage, TrainerState.FileName));
         });
@@ -54,8 +59,13 @@ public static class Checkpoint
         return TrainerState.Read(path);
     }
 
-    /// <summary>Loads the decoder of a run folder (throws naming the file when it is missing or corrupt).</summary>
-    public static Gpt LoadModel(string directory) => GptHuggingFace.Load(directory);
+    /// <summary>Loads the decoder of a run folder, with its LoRA adapter attached (base frozen) when the run has one (throws naming the file when it is missing or corrupt).</summary>
+    public static Gpt LoadModel(string directory)
+    {
+        var model = GptHuggingFace.Load(directory);
+        if (PeftAdapter.Exists(directory)) PeftAdapter.Load(model, directory);
+        return model;
+    }
 
     /// <summary>Loads the tokenizer of a run folder.</summary>
     public static ITokenizer LoadTokenizer(string directory)

@@ -33,11 +33,12 @@ public static class LoraBench
         var lr = new Option<float?>("--lr") { Description = "Peak learning rate (default: 6e-4 base, 3e-4 full, 2e-3 lora)." };
         var spec = new Option<string>("--lora") { Description = "LoRA spec for the lora phase (" + LoraOptions.SpecHelp + ").", DefaultValueFactory = _ => "r=16,alpha=32,targets=all-linear" };
         var docsChars = new Option<int>("--docs-chars") { Description = "Characters of SDK documentation text for the task (base phase).", DefaultValueFactory = _ => 1_500_000 };
+        var evalBatches = new Option<int>("--eval-batches") { Description = "Held-out batches (fixed windows of the task's validation split) for the loss.", DefaultValueFactory = _ => 16 };
         var threads = new Option<int>("--threads") { Description = "Kernel threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var shakespeare = new Option<string>("--pretrain-ids") { Description = "GPT-2 token ids, one per line, for the base phase.", DefaultValueFactory = _ => "../shared/data/tinyshakespeare.gpt2.ids" };
         var gpt2 = new Option<string>("--gpt2-vocab") { Description = "Folder with GPT-2's vocab.json and merges.txt (tokenizes the task text).", DefaultValueFactory = _ => "../shared/data/gpt2" };
         var cmd = new Command("lora", "LoRA vs full fine-tuning of a GPT-2 124M-shape model: trainable parameters, peak RSS, step time, held-out loss.");
-        foreach (var o in new Option[] { phase, work, steps, batch, block, lr, spec, docsChars, threads, shakespeare, gpt2 }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { phase, work, steps, batch, block, lr, spec, docsChars, evalBatches, threads, shakespeare, gpt2 }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             int t = pr.GetValue(threads);
@@ -49,12 +50,12 @@ public static class LoraBench
             switch (pr.GetValue(phase))
             {
                 case "base": Base(dir, s, b, T, pr.GetValue(lr) ?? 6e-4f, pr.GetValue(docsChars), pr.GetValue(shakespeare)!, pr.GetValue(gpt2)!); break;
-                case "full": FineTune(dir, null, s, b, T, pr.GetValue(lr) ?? 3e-4f); break;
+                case "full": FineTune(dir, null, s, b, T, pr.GetValue(lr) ?? 3e-4f, pr.GetValue(evalBatches)); break;
                 case "lora":
                     LoraOptions options;
                     try { options = LoraOptions.Parse(pr.GetValue(spec)!); }
                     catch (FormatException e) { throw new CliException("--lora: " + e.Message); }
-                    FineTune(dir, options, s, b, T, pr.GetValue(lr) ?? 2e-3f);
+                    FineTune(dir, options, s, b, T, pr.GetValue(lr) ?? 2e-3f, pr.GetValue(evalBatches));
                     break;
                 default: throw new CliException($"--phase must be base, full or lora, got '{pr.GetValue(phase)}'");
             }
@@ -81,20 +82,20 @@ public static class LoraBench
         Console.Error.WriteLine($"task: {text.Length:N0} characters of SDK documentation → {task.Length:N0} GPT-2 tokens; pretraining on {ids.Length:N0} tinyshakespeare tokens");
 
         var model = new Gpt(GptConfig.Preset("gpt2"), 1337);
-        var options = new TrainingOptions { BatchSize = b, BlockSize = t, MaxSteps = steps, LearningRate = lr, MinLearningRate = lr / 10, WarmupSteps = Math.Min(20, steps / 5), EvalBatches = 10 };
+        var options = new TrainingOptions { BatchSize = b, BlockSize = t, MaxSteps = steps, LearningRate = lr, MinLearningRate = lr / 10, WarmupSteps = Math.Min(20, steps / 5), EvalBatches = 4 };
         var trainer = new Trainer(model, new TokenDataset(ids, 0.1, t, "tinyshakespeare"), options);
         var clock = Stopwatch.StartNew();
         for (int s = 0; s < steps; s++)
         {
             var r = trainer.TrainStep();
-            if (s % 10 == 0 || s == steps - 1) Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "base step {0}: loss {1:F3}, {2:F0} ms", r.Step, r.Loss, r.TotalMs));
+            if (s % 5 == 0 || s == steps - 1) Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "base step {0}: loss {1:F3}, {2:F0} ms", r.Step, r.Loss, r.TotalMs));
         }
         float val = trainer.EvaluateValidation().Loss;
         GptHuggingFace.Save(model, BaseFolder(work));
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "base: {0} steps in {1:F0} s, tinyshakespeare held-out loss {2:F3}; written to {3}", steps, clock.Elapsed.TotalSeconds, val, BaseFolder(work)));
     }
 
-    private static void FineTune(string work, LoraOptions? lora, int steps, int b, int t, float lr)
+    private static void FineTune(string work, LoraOptions? lora, int steps, int b, int t, float lr, int evalBatches)
     {
         string tokens = TaskTokens(work);
         if (!File.Exists(tokens)) throw new CliException($"'{tokens}' is missing: run --phase base first");
@@ -104,7 +105,7 @@ public static class LoraBench
         bool reset = ResetPeak(); // from here on the peak is the fine-tuning's own, not the loader's
         string mode = lora is null ? "full" : "lora";
         if (lora is not null) Console.Error.WriteLine(Lora.Apply(model, lora with { BaseModel = "gpt2-124M-shape tinyshakespeare base" }, new Rng(42)));
-        var options = new TrainingOptions { BatchSize = b, BlockSize = t, MaxSteps = steps, LearningRate = lr, MinLearningRate = lr / 10, WarmupSteps = Math.Min(10, steps / 10), EvalBatches = 40, Seed = 99 };
+        var options = new TrainingOptions { BatchSize = b, BlockSize = t, MaxSteps = steps, LearningRate = lr, MinLearningRate = lr / 10, WarmupSteps = Math.Min(10, steps / 10), EvalBatches = evalBatches, Seed = 99 };
         var trainer = new Trainer(model, new TokenDataset(ids, 0.1, t, "sdk-docs"), options);
         float before = trainer.EvaluateValidation().Loss;
         var times = new List<double>();
@@ -113,7 +114,7 @@ public static class LoraBench
         {
             var r = trainer.TrainStep();
             if (s > 0) times.Add(r.TotalMs); // the first step allocates the pools
-            if (s % 10 == 0 || s == steps - 1) Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} step {1}: loss {2:F3}, {3:F0} ms", mode, r.Step, r.Loss, r.TotalMs));
+            if (s % 5 == 0 || s == steps - 1) Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} step {1}: loss {2:F3}, {3:F0} ms", mode, r.Step, r.Loss, r.TotalMs));
         }
         double seconds = clock.Elapsed.TotalSeconds;
         float after = trainer.EvaluateValidation().Loss;
