@@ -13,6 +13,42 @@ public static class ExperimentCommand
         var cmd = new Command("experiment", "Run an experiment behind a claim about architectures; writes DIR/report.html and DIR/results.json.");
         cmd.Subcommands.Add(LongRange());
         cmd.Subcommands.Add(AttentionRank());
+        cmd.Subcommands.Add(Seq2SeqAttention());
+        return cmd;
+    }
+
+    private static Command Seq2SeqAttention()
+    {
+        var quick = new Option<bool>("--quick") { Description = "Shorter strings and a smaller budget (about a minute on 2 cores)." };
+        var steps = new Option<int?>("--steps") { Description = "Training steps per model." };
+        var pairs = new Option<string?>("--pairs") { Description = "Text pairs (.tsv or .jsonl, as seq2seq finetune reads) instead of the reversal task." };
+        var maxLength = new Option<int?>("--max-length") { Description = "Longest source (reversal) / longest kept pair (--pairs), in characters." };
+        var seed = new Option<ulong>("--seed") { Description = "Seed for weights and data.", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "Directory for report.html and results.json.", DefaultValueFactory = _ => "seq2seq-attention-report" };
+        var cmd = new Command("seq2seq-attention", "LSTM encoder-decoder with vs without Luong attention, same budget: held-out exact match and chrF of greedy decodes (default task: string reversal).");
+        foreach (var o in new Option[] { quick, steps, pairs, maxLength, seed, output }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            var options = (pr.GetValue(quick) ? Seq2SeqAttentionOptions.Quick : new Seq2SeqAttentionOptions()) with { Seed = pr.GetValue(seed) };
+            if (pr.GetValue(steps) is { } s) options = options with { Steps = s };
+            if (pr.GetValue(maxLength) is { } m) options = options with { MaxLength = m };
+            string dir = pr.GetValue(output)!;
+            Seq2SeqAttentionResults results;
+            try
+            {
+                options.Validate();
+                if (pr.GetValue(pairs) is { } path)
+                {
+                    if (!File.Exists(path)) throw new CliException($"--pairs: file '{path}' does not exist.");
+                    results = Seq2SeqAttentionExperiment.RunPairs(Path.GetFileName(path), SharpLM.Training.Data.TextPairFile.Read(path), options, Console.WriteLine);
+                }
+                else results = Seq2SeqAttentionExperiment.RunReversal(options, Console.WriteLine);
+            }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            Seq2SeqAttentionReport.Write(results, dir);
+            Console.WriteLine($"wrote {Path.Combine(dir, "report.html")} and {Path.Combine(dir, "results.json")} ({results.Seconds:F0} s)");
+            return 0;
+        });
         return cmd;
     }
 

@@ -42,4 +42,27 @@ public class ExperimentCommandTests
         var e = Assert.Throws<SharpLM.Cli.CliException>(() => CliInvocation.Invoke("experiment", "attention-rank", "--quick", "--data", "/nonexistent/text.txt", "--out", "unused"));
         Assert.Contains("/nonexistent/text.txt", e.Message);
     }
+
+    [Fact]
+    public void Seq2SeqAttentionReadsAPairsFile()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "sharplm-experiment-pairs-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string pairs = Path.Combine(dir, "pairs.tsv");
+            var rng = new SharpLM.Tensors.Rng(3);
+            File.WriteAllLines(pairs, Enumerable.Range(0, 60).Select(_ =>
+            {
+                var w = new string(Enumerable.Range(0, 3 + rng.NextInt(4)).Select(_ => (char)('a' + rng.NextInt(6))).ToArray());
+                return w + "\t" + w.ToUpperInvariant();
+            }));
+            string outDir = Path.Combine(dir, "report");
+            Assert.Equal(0, CliInvocation.Invoke("experiment", "seq2seq-attention", "--quick", "--steps", "5", "--pairs", pairs, "--out", outDir));
+            using var json = ReadReport(outDir, "seq2seq-attention");
+            Assert.Equal("pairs.tsv", json.RootElement.GetProperty("task").GetString());
+            Assert.Equal(2, json.RootElement.GetProperty("runs").GetArrayLength());
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
