@@ -50,7 +50,33 @@ public static class Harnesses
         Harness.One<ApiException>("chat-request", "body.json", ParseChatRequest).NotAFile(),
         Harness.One<InvalidDataException>("tokenizer-config", "tokenizer_config.json", ReadTokenizerConfig).Also<TokenizerFormatException>()
             .WithFixture(WordPieceVocabFile.FileName, () => "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nfox\n##es\n"u8.ToArray()),
+        Harness.One<InvalidDataException>("instruction-jsonl", "sft.jsonl", ReadInstructions),
+        Harness.One<InvalidDataException>("peft-adapter-config", SharpLM.Adapters.PeftAdapter.ConfigFile, ReadAdapterConfig),
     ];
+
+    /// <summary>Module names of GPT-2 and LLaMA layouts an adapter's <c>target_modules</c> is matched against when it is applied.</summary>
+    private static readonly string[] ModuleNames =
+        ["transformer.h.0.attn.c_attn", "transformer.h.11.mlp.c_proj", "h.3.mlp.c_fc", "model.layers.0.self_attn.q_proj", "model.layers.31.mlp.down_proj", "lm_head"];
+
+    /// <summary>Reads an SFT data set and renders every conversation with a chat template, as <c>finetune sft</c> does.</summary>
+    private static void ReadInstructions(string path)
+    {
+        var template = ChatTemplates.Get("chatml");
+        foreach (var conversation in InstructionFile.Read(path)) template.RenderSpans(conversation.Messages, addGenerationPrompt: false);
+    }
+
+    /// <summary>Reads a PEFT <c>adapter_config.json</c> and matches its targets against typical module names (what loading the adapter does next).</summary>
+    private static void ReadAdapterConfig(string path)
+    {
+        var options = SharpLM.Adapters.PeftAdapter.ReadConfig(Path.GetDirectoryName(path)!);
+        if (options.IsAllLinear) return;
+        // PeftAdapter.Load reports a target pattern too slow to match as its InvalidDataException naming the config.
+        try { foreach (var name in ModuleNames) options.Matches(name, options.Targets); }
+        catch (ArgumentException e) when (e is not System.Text.RegularExpressions.RegexParseException && e.Message.StartsWith("LoRA target pattern", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"adapter config '{path}': {e.Message}", e);
+        }
+    }
 
     /// <summary>Shard <paramref name="i"/> of a tiny two-shard checkpoint: wte and ln.bias in the first, lm_head in the second.</summary>
     public static byte[] Shard(int i)

@@ -201,6 +201,17 @@ public static class Seeds
         File.WriteAllText(Path.Combine(config, "chatml.json"), $"{{\"added_tokens_decoder\": {{\"151643\": {{\"content\": \"<|endoftext|>\", \"special\": true}}}}, \"bos_token\": null, " +
             $"\"chat_template\": {Json(ChatTemplateSources.ChatMlWithPrelude)}, \"eos_token\": \"<|im_end|>\", \"errors\": \"replace\", \"pad_token\": \"<|endoftext|>\", \"split_special_tokens\": false, \"tokenizer_class\": \"Qwen2Tokenizer\"}}");
         File.WriteAllText(Path.Combine(config, "template-list.json"), $"{{\"chat_template\": [{{\"name\": \"tool_use\", \"template\": \"{{{{ tools }}}}\"}}, {{\"name\": \"default\", \"template\": {Json(ChatTemplateSources.Alpaca)}}}], \"eos_token\": \"</s>\"}}");
+        File.WriteAllText(Path.Combine(Dir("instruction-jsonl"), "chat-and-alpaca.jsonl"), string.Join("\n",
+            """{"messages": [{"role": "system", "content": "You answer questions about .NET."}, {"role": "user", "content": "What does List<T>.Add do?"}, {"role": "assistant", "content": "It appends an item to the end of the list."}]}""",
+            """{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "Caf\u00e9?"}, {"role": "assistant", "content": "\u2615"}]}""",
+            """{"instruction": "Give three tips for staying healthy.", "input": "", "output": "1. Eat a balanced diet.\n2. Exercise regularly.\n3. Get enough sleep."}""",
+            """{"instruction": "Translate to German.", "input": "Open file", "output": "Datei \u00f6ffnen", "system": "Be exact."}""") + "\n");
+        // adapter_config.json in the layout PEFT's save_pretrained writes (every key it emits), for GPT-2 and LLaMA targets.
+        var peft = Dir("peft-adapter-config");
+        const string peftCommon = """ "alpha_pattern": {}, "auto_mapping": null, "bias": "none", "fan_in_fan_out": true, "inference_mode": true, "init_lora_weights": true, "layer_replication": null, "layers_pattern": null, "layers_to_transform": null, "loftq_config": {}, "megatron_config": null, "megatron_core": "megatron.core", "peft_type": "LORA", "rank_pattern": {}, "revision": null, "task_type": "CAUSAL_LM", "use_dora": false, "use_rslora": false""";
+        File.WriteAllText(Path.Combine(peft, "gpt2.json"), "{" + peftCommon + """, "base_model_name_or_path": "gpt2", "lora_alpha": 32, "lora_dropout": 0.05, "modules_to_save": null, "r": 16, "target_modules": ["c_attn", "c_proj"]}""");
+        File.WriteAllText(Path.Combine(peft, "llama-regex.json"), "{" + peftCommon + """, "base_model_name_or_path": "meta-llama/Llama-3.2-1B", "lora_alpha": 16, "lora_dropout": 0.0, "modules_to_save": ["lm_head"], "r": 8, "target_modules": ".*\\.(q_proj|v_proj)"}""");
+        File.WriteAllText(Path.Combine(peft, "all-linear.json"), "{" + peftCommon + """, "base_model_name_or_path": null, "lora_alpha": 8, "lora_dropout": 0.1, "r": 4, "target_modules": "all-linear"}""");
         File.WriteAllText(Path.Combine(config, "bert.json"), "{\"do_lower_case\": true, \"model_max_length\": 512, \"cls_token\": \"[CLS]\", \"mask_token\": \"[MASK]\", \"pad_token\": \"[PAD]\", \"sep_token\": \"[SEP]\", \"strip_accents\": null, \"tokenize_chinese_chars\": true, \"tokenizer_class\": \"BertTokenizer\", \"unk_token\": \"[UNK]\"}");
     }
 
