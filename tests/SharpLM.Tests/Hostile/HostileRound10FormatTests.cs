@@ -90,4 +90,17 @@ public sealed class HostileRound10FormatTests : HostileInput
         Assert.Equal([1, 3], records.Select(r => r.Step));
         Assert.Null(Harnesses.Find("metrics-jsonl")!.Check(File.ReadAllBytes(path), Directory.CreateDirectory(Path.Combine(Dir, "scratch")).FullName));
     }
+
+    [Fact]
+    public void ModelFolderDetectionSurvivesARepeatedKeyAndAHugeConfig()
+    {
+        // BertHuggingFace.IsBertFolder decides which family loads a folder: a repeated key used to throw ArgumentException from JsonNode.
+        Write("config.json", """{"model_type": "bert", "model_type": "bert", "hidden_size": 16}""");
+        Assert.True(SharpLM.Models.BertHuggingFace.IsBertFolder(Dir));
+        Sparse("config.json", JsonLimits.MaxSmallFileBytes + 1);
+        SharpLM.Models.BertHuggingFace.IsBertFolder(Dir);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.False(SharpLM.Models.BertHuggingFace.IsBertFolder(Dir));   // not read: the size is checked first
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < LittleMemory);
+    }
 }
