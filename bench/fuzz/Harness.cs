@@ -18,6 +18,18 @@ public sealed record Harness(string Name, string[] FileNames, Type[] Documented,
     /// <summary>Bytes a parser may allocate for an input of <paramref name="inputBytes"/> bytes: 64 MB plus 64 bytes per input byte.</summary>
     public static long MemoryBound(long inputBytes) => (64L << 20) + 64 * inputBytes;
 
+    /// <summary>
+    /// Fixed, valid files written beside the input before the first run (e.g. the shards a fuzzed
+    /// <c>model.safetensors.index.json</c> names), so the fuzzer reaches past the file lookups.
+    /// </summary>
+    public IReadOnlyList<(string FileName, Func<byte[]> Content)> Fixtures { get; init; } = [];
+
+    /// <summary>
+    /// False for inputs that are not files (an HTTP request body): the documented exception then
+    /// names the bad field instead of a file.
+    /// </summary>
+    public bool MessageNamesFile { get; init; } = true;
+
     /// <summary>A harness whose input is one file called <paramref name="fileName"/>.</summary>
     public static Harness One<TException>(string name, string fileName, Action<string> parse) where TException : Exception =>
         new(name, [fileName], [typeof(TException)], files => parse(files[0]));
@@ -26,12 +38,31 @@ public sealed record Harness(string Name, string[] FileNames, Type[] Documented,
     public static Harness Pair<TException>(string name, string first, string second, Action<string, string> parse) where TException : Exception =>
         new(name, [first, second], [typeof(TException)], files => parse(files[0], files[1]));
 
+    /// <summary>
+    /// A harness for a reader that documents no exception for bad content (it skips what it cannot
+    /// read): any exception at all is a finding.
+    /// </summary>
+    public static Harness Lenient(string name, string fileName, Action<string> parse) =>
+        new(name, [fileName], [], files => parse(files[0]));
+
+    /// <summary>Writes <paramref name="fileName"/> (made once by <paramref name="content"/>) beside every input.</summary>
+    public Harness WithFixture(string fileName, Func<byte[]> content)
+    {
+        var made = new Lazy<byte[]>(content);
+        return this with { Fixtures = [.. Fixtures, (fileName, () => made.Value)] };
+    }
+
+    /// <summary>For inputs that are not files (see <see cref="MessageNamesFile"/>).</summary>
+    public Harness NotAFile() => this with { MessageNamesFile = false };
+
     /// <summary>Also accepts <typeparamref name="TException"/> (e.g. NotSupportedException for a valid file using a feature SharpLM lacks).</summary>
     public Harness Also<TException>() where TException : Exception => this with { Documented = [.. Documented, typeof(TException)] };
 
     /// <summary>Writes <paramref name="input"/> into <paramref name="directory"/> as this harness's file(s) and returns their paths.</summary>
     public string[] WriteInput(ReadOnlySpan<byte> input, string directory)
     {
+        foreach (var (name, content) in Fixtures)
+            if (Path.Combine(directory, name) is var fixture && !File.Exists(fixture)) File.WriteAllBytes(fixture, content());
         var paths = FileNames.Select(n => Path.Combine(directory, n)).ToArray();
         if (paths.Length == 1)
         {
@@ -60,7 +91,7 @@ public sealed record Harness(string Name, string[] FileNames, Type[] Documented,
         }
         catch (Exception e) when (Documented.Any(t => t.IsInstanceOfType(e)))
         {
-            if (!e.Message.Contains(paths[0], StringComparison.Ordinal) && (paths.Length == 1 || !e.Message.Contains(paths[1], StringComparison.Ordinal)))
+            if (MessageNamesFile && !e.Message.Contains(paths[0], StringComparison.Ordinal) && (paths.Length == 1 || !e.Message.Contains(paths[1], StringComparison.Ordinal)))
                 return $"{e.GetType().Name} does not name the file: {e.Message}";
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Text.Json;
+using SharpLM.Chat;
 using SharpLM.Formats;
 using SharpLM.Models;
 using SharpLM.Tensors;
@@ -80,6 +82,7 @@ public static class Seeds
         File.WriteAllBytes(Path.Combine(Dir("trainer-state"), "trainer_state.json"), Made(state.Write));
 
         WriteMergedFormats(root, texts, wordPiece, Made);
+        WriteRound10Formats(root, Made);
 
         Directory.Delete(scratch, recursive: true);
         foreach (var h in Harnesses.All)
@@ -150,6 +153,70 @@ public static class Seeds
         File.WriteAllBytes(Path.Combine(Dir("text-pairs"), "pairs.tsv"), made(p => TextPairFile.WriteTsv(p,
             [new TextPair("Open file", "Datei \u00f6ffnen", "de"), new TextPair("Save", "Speichern")])));
     }
+
+    /// <summary>Seeds for the readers added in round 10: the shard index, metrics.jsonl, chat request bodies, tokenizer_config.json.</summary>
+    private static void WriteRound10Formats(string root, Func<Action<string>, byte[]> made)
+    {
+        string Dir(string harness) => Directory.CreateDirectory(Path.Combine(root, harness)).FullName;
+
+        // The index as Hugging Face's save_pretrained writes it (indent 2, metadata.total_size, sorted weight_map),
+        // naming the two fixture shards the harness puts beside it.
+        long total = Harnesses.Shard(0).Length + Harnesses.Shard(1).Length;
+        File.WriteAllText(Path.Combine(Dir("safetensors-index"), "two-shards.json"),
+            $"{{\n  \"metadata\": {{\n    \"total_size\": {total}\n  }},\n  \"weight_map\": {{\n    \"lm_head\": \"{Harnesses.ShardNames[1]}\",\n" +
+            $"    \"ln.bias\": \"{Harnesses.ShardNames[0]}\",\n    \"wte\": \"{Harnesses.ShardNames[0]}\"\n  }}\n}}\n");
+
+        File.WriteAllBytes(Path.Combine(Dir("metrics-jsonl"), "run.jsonl"), made(p =>
+        {
+            var log = new MetricsLog(p);
+            log.Reset();
+            log.Append(new MetricsRecord { Step = 0, ValLoss = 7.6495, ValMetrics = new Dictionary<string, double> { ["mlm_accuracy"] = 0.01 } });
+            for (int step = 1; step <= 4; step++)
+                log.Append(new MetricsRecord { Step = step, TrainLoss = 7.65 - 0.08 * step, LearningRate = 1.3e-4 * step, GradNorm = 1.8 / step, TokensPerSecond = 1965.8 + step, Gflops = 13.93, ElapsedSeconds = 0.9 * step });
+            log.Append(new MetricsRecord { Step = 5, TrainLoss = double.NaN, ValLoss = 7.1, ElapsedSeconds = 4.5 });
+        }));
+
+        var chat = Dir("chat-request");
+        File.WriteAllText(Path.Combine(chat, "simple.json"), """{"model": "sharplm", "messages": [{"role": "user", "content": "Hello!"}]}""");
+        File.WriteAllText(Path.Combine(chat, "sampling.json"), """
+            {"model": "gpt2", "messages": [{"role": "developer", "content": "You are terse."}, {"role": "user", "content": "Name a prime."},
+             {"role": "assistant", "content": "7"}, {"role": "user", "content": "Another?"}],
+             "temperature": 0.7, "top_p": 0.9, "max_tokens": 32, "max_completion_tokens": 16, "n": 1, "seed": -42,
+             "presence_penalty": 0.5, "frequency_penalty": -0.5, "top_k": 40, "min_p": 0.05, "repetition_penalty": 1.1, "stop": ["\n\n", "User:"]}
+            """);
+        File.WriteAllText(Path.Combine(chat, "stream-parts.json"), """
+            {"model": "m", "stream": true, "stream_options": {"include_usage": true}, "stop": "###",
+             "messages": [{"role": "system", "content": null}, {"role": "user", "content": [{"type": "text", "text": "h\u00e9llo "}, {"type": "text", "text": "w\u00f6rld"}]}]}
+            """);
+
+        // tokenizer_config.json as Hugging Face model repositories ship it: Llama 2 (AddedToken objects), Llama 3
+        // (string tokens), a ChatML model, a list-form chat_template, and a BERT's do_lower_case.
+        var config = Dir("tokenizer-config");
+        string Token(string content) => $"{{\"__type\": \"AddedToken\", \"content\": \"{content}\", \"lstrip\": false, \"normalized\": false, \"rstrip\": false, \"single_word\": false}}";
+        File.WriteAllText(Path.Combine(config, "llama2.json"), $"{{\"add_bos_token\": true, \"add_eos_token\": false, \"bos_token\": {Token("<s>")}, \"eos_token\": {Token("</s>")}, " +
+            $"\"chat_template\": {Json(ChatTemplateSources.Llama2)}, \"clean_up_tokenization_spaces\": false, \"legacy\": false, " +
+            "\"model_max_length\": 1000000000000000019884624838656, \"pad_token\": null, \"sp_model_kwargs\": {}, \"tokenizer_class\": \"LlamaTokenizer\", \"unk_token\": " + Token("<unk>") + "}");
+        File.WriteAllText(Path.Combine(config, "llama3.json"), $"{{\"bos_token\": \"<|begin_of_text|>\", \"chat_template\": {Json(ChatTemplateSources.Llama3)}, " +
+            "\"clean_up_tokenization_spaces\": true, \"eos_token\": \"<|eot_id|>\", \"model_input_names\": [\"input_ids\", \"attention_mask\"], \"model_max_length\": 1000000000000000019884624838656, \"tokenizer_class\": \"PreTrainedTokenizerFast\"}");
+        File.WriteAllText(Path.Combine(config, "chatml.json"), $"{{\"added_tokens_decoder\": {{\"151643\": {{\"content\": \"<|endoftext|>\", \"special\": true}}}}, \"bos_token\": null, " +
+            $"\"chat_template\": {Json(ChatTemplateSources.ChatMlWithPrelude)}, \"eos_token\": \"<|im_end|>\", \"errors\": \"replace\", \"pad_token\": \"<|endoftext|>\", \"split_special_tokens\": false, \"tokenizer_class\": \"Qwen2Tokenizer\"}}");
+        File.WriteAllText(Path.Combine(config, "template-list.json"), $"{{\"chat_template\": [{{\"name\": \"tool_use\", \"template\": \"{{{{ tools }}}}\"}}, {{\"name\": \"default\", \"template\": {Json(ChatTemplateSources.Alpaca)}}}], \"eos_token\": \"</s>\"}}");
+        File.WriteAllText(Path.Combine(Dir("instruction-jsonl"), "chat-and-alpaca.jsonl"), string.Join("\n",
+            """{"messages": [{"role": "system", "content": "You answer questions about .NET."}, {"role": "user", "content": "What does List<T>.Add do?"}, {"role": "assistant", "content": "It appends an item to the end of the list."}]}""",
+            """{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "Caf\u00e9?"}, {"role": "assistant", "content": "\u2615"}]}""",
+            """{"instruction": "Give three tips for staying healthy.", "input": "", "output": "1. Eat a balanced diet.\n2. Exercise regularly.\n3. Get enough sleep."}""",
+            """{"instruction": "Translate to German.", "input": "Open file", "output": "Datei \u00f6ffnen", "system": "Be exact."}""") + "\n");
+        // adapter_config.json in the layout PEFT's save_pretrained writes (every key it emits), for GPT-2 and LLaMA targets.
+        var peft = Dir("peft-adapter-config");
+        const string peftCommon = """ "alpha_pattern": {}, "auto_mapping": null, "bias": "none", "fan_in_fan_out": true, "inference_mode": true, "init_lora_weights": true, "layer_replication": null, "layers_pattern": null, "layers_to_transform": null, "loftq_config": {}, "megatron_config": null, "megatron_core": "megatron.core", "peft_type": "LORA", "rank_pattern": {}, "revision": null, "task_type": "CAUSAL_LM", "use_dora": false, "use_rslora": false""";
+        File.WriteAllText(Path.Combine(peft, "gpt2.json"), "{" + peftCommon + """, "base_model_name_or_path": "gpt2", "lora_alpha": 32, "lora_dropout": 0.05, "modules_to_save": null, "r": 16, "target_modules": ["c_attn", "c_proj"]}""");
+        File.WriteAllText(Path.Combine(peft, "llama-regex.json"), "{" + peftCommon + """, "base_model_name_or_path": "meta-llama/Llama-3.2-1B", "lora_alpha": 16, "lora_dropout": 0.0, "modules_to_save": ["lm_head"], "r": 8, "target_modules": ".*\\.(q_proj|v_proj)"}""");
+        File.WriteAllText(Path.Combine(peft, "all-linear.json"), "{" + peftCommon + """, "base_model_name_or_path": null, "lora_alpha": 8, "lora_dropout": 0.1, "r": 4, "target_modules": "all-linear"}""");
+        File.WriteAllText(Path.Combine(config, "bert.json"), "{\"do_lower_case\": true, \"model_max_length\": 512, \"cls_token\": \"[CLS]\", \"mask_token\": \"[MASK]\", \"pad_token\": \"[PAD]\", \"sep_token\": \"[SEP]\", \"strip_accents\": null, \"tokenize_chinese_chars\": true, \"tokenizer_class\": \"BertTokenizer\", \"unk_token\": \"[UNK]\"}");
+    }
+
+    // A JSON string as Hugging Face writes it (quotes, <, >, + and non-ASCII unescaped).
+    private static string Json(string text) => JsonSerializer.Serialize(text, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     /// <summary>A hand-built safetensors file with F16, BF16, I64 and U8 tensors (the writer only writes F32).</summary>
     private static byte[] MixedDtypes()

@@ -169,7 +169,7 @@ public static class PretrainCommand
                 var o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object.");
                 return new Settings(o["mask_prob"]!.GetValue<float>(), o["whole_word"]!.GetValue<bool>(), o["val_fraction"]!.GetValue<double>());
             }
-            catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or FormatException)
+            catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or FormatException or ArgumentException)   // ArgumentException: a repeated key
             {
                 throw new InvalidDataException($"{path}: corrupt pretraining settings ({e.Message}).", e);
             }

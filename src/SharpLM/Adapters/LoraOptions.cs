@@ -58,7 +58,10 @@ public sealed record LoraOptions
         if (TargetPattern is not null)
         {
             if (Targets.Length > 0) throw new ArgumentException("LoRA: give either target names or a target pattern, not both.", nameof(TargetPattern));
-            try { _ = new Regex(TargetPattern); }
+            // The pattern may come from a stranger's adapter_config.json: bounded in shape, compiled as Matches uses it.
+            if (Tokenizers.RegexPatternLimits.Problem(TargetPattern) is { } problem)
+                throw new ArgumentException($"LoRA target pattern '{TargetPattern}' is refused: {problem}.", nameof(TargetPattern));
+            try { _ = WholeNameRegex(TargetPattern); }
             catch (ArgumentException e) { throw new ArgumentException($"LoRA target pattern '{TargetPattern}' is not a valid regular expression: {e.Message}", nameof(TargetPattern), e); }
         }
         return this;
@@ -70,11 +73,21 @@ public sealed record LoraOptions
     /// </summary>
     public bool Matches(string moduleName, string[] targets)
     {
-        if (TargetPattern is not null) return Regex.IsMatch(moduleName, "^(?:" + TargetPattern + ")$");
+        if (TargetPattern is not null)
+        {
+            try { return WholeNameRegex(TargetPattern).IsMatch(moduleName); }
+            catch (RegexMatchTimeoutException)
+            {
+                throw new ArgumentException($"LoRA target pattern '{TargetPattern}' took more than {Tokenizers.RegexPatternLimits.MatchTimeout.TotalMilliseconds:F0} ms to match module '{moduleName}' (it backtracks too much).", nameof(TargetPattern));
+            }
+        }
         foreach (var t in targets)
             if (moduleName == t || moduleName.EndsWith("." + t, StringComparison.Ordinal)) return true;
         return false;
     }
+
+    // The whole-name form of a target pattern, every match bounded by RegexPatternLimits.MatchTimeout (a hostile pattern cannot hang loading).
+    private static Regex WholeNameRegex(string pattern) => new("^(?:" + pattern + ")$", RegexOptions.CultureInvariant, Tokenizers.RegexPatternLimits.MatchTimeout);
 
     /// <summary>Keys <see cref="Parse"/> accepts.</summary>
     public const string SpecHelp = "r=N, alpha=X, dropout=P, targets=NAME[,NAME…] (or all-linear, or re:REGEX), modules_to_save=NAME[,NAME…], bias=none";

@@ -78,7 +78,9 @@ public static class PeftAdapter
         string path = Path.Combine(directory, WeightsFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"adapter folder '{directory}' has no {WeightsFile} (the adapter's weights).", path);
         using var file = SafetensorsFile.Open(path);
-        var summary = Lora.Apply(model, options, new Rng(0x10AA), adapterName);
+        LoraSummary summary;
+        try { summary = Lora.Apply(model, options, new Rng(0x10AA), adapterName); }
+        catch (ArgumentException e) { throw new InvalidDataException($"adapter config '{Path.Combine(directory, ConfigFile)}': {e.Message}", e); }   // e.g. targets that match no module, a pattern too slow to match
         try
         {
             var remaining = new HashSet<string>(file.Tensors.Select(t => t.Name), StringComparer.Ordinal);

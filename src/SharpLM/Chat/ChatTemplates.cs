@@ -70,7 +70,8 @@ public static class ChatTemplates
             }
         }
         string jinja = Path.Combine(dir, "chat_template.jinja");
-        if (source is null && File.Exists(jinja)) source = File.ReadAllText(jinja);
+        if (source is null && File.Exists(jinja))
+            source = System.Text.Encoding.UTF8.GetString(SharpLM.Formats.JsonLimits.ReadFile(jinja, SharpLM.Formats.JsonLimits.MaxSmallFileBytes, (field, problem) => new InvalidDataException($"{jinja}: {field}: {problem}")));
         string json = Path.Combine(dir, "chat_template.json");
         if (source is null && File.Exists(json))
         {
@@ -91,11 +92,9 @@ public static class ChatTemplates
 
     private static string Normalize(string source) => Regex.Replace(source.Trim(), @"\s+", " ").Replace("{%-", "{%").Replace("-%}", "%}").Replace("{{-", "{{").Replace("-}}", "}}");
 
-    private static JsonDocument ParseFile(string path)
-    {
-        try { return JsonDocument.Parse(File.ReadAllBytes(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
-    }
+    // Through JsonLimits (size cap, depth, valid UTF-8, no lone surrogate), so a hostile file is this reader's InvalidDataException.
+    private static JsonDocument ParseFile(string path) =>
+        SharpLM.Formats.JsonLimits.ParseFile(path, SharpLM.Formats.JsonLimits.MaxSmallFileBytes, (field, problem) => new InvalidDataException($"{path}: not valid JSON at {field} ({problem})"));
 
     private static string? TokenText(JsonElement root, string field)
     {

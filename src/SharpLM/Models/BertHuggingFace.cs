@@ -33,8 +33,14 @@ public static class BertHuggingFace
     {
         var path = Path.Combine(directory, GptHuggingFace.ConfigFile);
         if (!File.Exists(path)) return false;
-        try { return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?["model_type"]?.GetValue<string>() == "bert"; }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException) { return false; }
+        // Through JsonLimits (size cap before reading, depth, Unicode); a repeated key is no crash. A bad file is "not BERT": its reader says what is wrong.
+        try
+        {
+            using var doc = JsonLimits.ParseFile(path, JsonLimits.MaxSmallFileBytes, (_, problem) => new InvalidDataException(problem));
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty("model_type", out var t)
+                && t.ValueKind == System.Text.Json.JsonValueKind.String && t.GetString() == "bert";
+        }
+        catch (InvalidDataException) { return false; }
     }
 
     /// <summary>

@@ -220,13 +220,13 @@ public static partial class GptHuggingFace
     {
         try
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(configPath));
+            using var doc = JsonLimits.ParseFile(configPath, JsonLimits.MaxSmallFileBytes, (_, problem) => new InvalidDataException(problem));
             return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
                    && doc.RootElement.TryGetProperty("model_type", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.String ? t.GetString() : null;
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+        catch (InvalidDataException)
         {
-            return null; // the GPT-2 reader reports the broken JSON (or string) with its position
+            return null; // the GPT-2 reader reports the broken JSON (or string, or size) with its position
         }
     }
 

@@ -48,6 +48,7 @@ internal static class TokenizerJsonReader
 
     private static JsonElement Required(JsonElement obj, string name, JsonValueKind kind, string path, string prefix)
     {
+        if (obj.ValueKind != JsonValueKind.Object) throw new TokenizerFormatException(path, prefix.TrimEnd('.'), $"expected an object, found {obj.ValueKind}");
         if (!obj.TryGetProperty(name, out var value)) throw new TokenizerFormatException(path, prefix + name, "missing");
         if (value.ValueKind != kind) throw new TokenizerFormatException(path, prefix + name, $"expected {kind}, found {value.ValueKind}");
         return value;

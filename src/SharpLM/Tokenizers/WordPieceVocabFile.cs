@@ -39,15 +39,14 @@ public static class WordPieceVocabFile
     private static BertNormalizer? NormalizerFromConfig(string path)
     {
         if (!File.Exists(path)) return null;
-        try
-        {
-            var lower = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?["do_lower_case"];
-            return lower is null ? null : new BertNormalizer(Lowercase: lower.GetValue<bool>());
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
-        {
-            throw new TokenizerFormatException(path, "do_lower_case", $"is not readable ({e.Message})");
-        }
+        using var doc = JsonLimits.ParseFile(path, JsonLimits.MaxSmallFileBytes, (field, problem) => new TokenizerFormatException(path, field, problem));
+        var root = doc.RootElement;
+        if (root.ValueKind == System.Text.Json.JsonValueKind.Null) return null;
+        if (root.ValueKind != System.Text.Json.JsonValueKind.Object) throw new TokenizerFormatException(path, "root", "is not a JSON object");
+        if (!root.TryGetProperty("do_lower_case", out var lower) || lower.ValueKind == System.Text.Json.JsonValueKind.Null) return null;
+        return lower.ValueKind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False
+            ? new BertNormalizer(Lowercase: lower.GetBoolean())
+            : throw new TokenizerFormatException(path, "do_lower_case", $"is {lower.GetRawText()}, expected true or false");
     }
 
     /// <summary>The WordPiece tokenizer of a model folder: its tokenizer.json, else its vocab.txt.</summary>

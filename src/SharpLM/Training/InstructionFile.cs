@@ -121,7 +121,9 @@ public static class InstructionFile
 
     private static string? Text(JsonObject o, string key, string where)
     {
-        var node = o[key];
+        JsonNode? node;
+        try { node = o[key]; }   // a nested object builds its key table on first use: a repeated key surfaces here
+        catch (ArgumentException e) { throw new InvalidDataException($"{where}: a key appears twice ({e.Message}).", e); }
         if (node is null) return null;
         if (node is JsonValue v && v.TryGetValue<string>(out var s)) return s;
         throw new InvalidDataException($"{where}: field '{key}' must be a string.");

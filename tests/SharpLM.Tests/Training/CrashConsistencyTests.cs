@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using SharpLM.Formats;
 using SharpLM.Training;
+using Xunit.Abstractions;
 
 namespace SharpLM.Tests.Training;
 
@@ -14,8 +15,13 @@ namespace SharpLM.Tests.Training;
 public sealed class CrashConsistencyTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "sharplm-crash-" + Guid.NewGuid().ToString("N"));
+    private readonly ITestOutputHelper _output;
 
-    public CrashConsistencyTests() => Directory.CreateDirectory(_root);
+    public CrashConsistencyTests(ITestOutputHelper output)
+    {
+        _output = output;
+        Directory.CreateDirectory(_root);
+    }
 
     public void Dispose()
     {
@@ -84,7 +90,8 @@ public sealed class CrashConsistencyTests : IDisposable
 
         string killed = Path.Combine(_root, "killed");
         var when = new Random(7);
-        int kills = 0, lastStep = -1;
+        var clockAll = Stopwatch.StartNew();
+        int kills = 0, lastStep = -1, checkpointsChecked = 0, noCheckpointYet = 0;
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
             bool hasCheckpoint = File.Exists(Path.Combine(killed, TrainerState.FileName)) || Directory.Exists(Path.Combine(killed, FileSetCommit.StagingFolder));
@@ -116,15 +123,16 @@ public sealed class CrashConsistencyTests : IDisposable
                 Assert.Equal(state.Step, resumed.Trainer.Step);
                 Assert.False(Directory.Exists(Path.Combine(killed, FileSetCommit.StagingFolder)));
                 Assert.Empty(Directory.GetFiles(killed, "*.tmp-*"));
+                checkpointsChecked++;
             }
             catch (FileNotFoundException e)
             {
                 Assert.Equal(-1, lastStep);   // only before the first checkpoint
                 Assert.Contains("no complete checkpoint", e.Message);
+                noCheckpointYet++;
             }
         }
         Assert.True(kills >= Attempts * 6 / 10, $"only {kills} kills happened; the test did not exercise crashes");
-        Console.WriteLine($"crash consistency: {kills} kills, checkpoint reached step {lastStep} before the last resume, no torn checkpoint, resumed run bit-identical");
         if (!File.Exists(Path.Combine(killed, TrainerState.FileName)) || Checkpoint.ReadState(killed).Step < MaxSteps)
             Assert.Equal(0, RunToEnd(TrainArgs(data, killed, resume: File.Exists(Path.Combine(killed, TrainerState.FileName)))));
 
@@ -134,6 +142,11 @@ public sealed class CrashConsistencyTests : IDisposable
             .Select(l => JsonDocument.Parse(l).RootElement).Where(e => e.TryGetProperty("train_loss", out _))
             .ToDictionary(e => e.GetProperty("step").GetInt32(), e => e.GetProperty("train_loss").GetDouble());
         Assert.Equal(Losses(straight), Losses(killed));
+        // Reached only when every check above held: 0 torn checkpoints, 0 divergent resumes.
+        string summary = $"crash consistency: {kills} kills in {Attempts} attempts ({MaxSteps} steps), {checkpointsChecked} checkpoints complete and resumable after a kill, " +
+            $"{noCheckpointYet} kills before the first checkpoint (said clearly), 0 torn, final weights, optimizer state and all {Losses(killed).Count} losses bit-identical to the uninterrupted run, {clockAll.Elapsed.TotalSeconds:F0} s";
+        _output.WriteLine(summary);
+        Console.WriteLine(summary);
     }
 
     [Fact]
@@ -160,5 +173,40 @@ public sealed class CrashConsistencyTests : IDisposable
             Assert.Contains(model.Config.Width, new[] { 512, 288 });
         }
         Assert.True(kills >= 3, $"only {kills} of 12 converts were killed");
+    }
+
+    [Fact]
+    public void AKilledQuantizeLeavesNoPartialGguf()
+    {
+        // A real (randomly initialised) 15M-parameter model folder with a tokenizer, to quantize.
+        string model = Path.Combine(_root, "model");
+        Assert.Equal(0, RunToEnd(["convert", "stories15M", "--from", "preset", "--to", "hf", "--out", model]));
+        var text = string.Join(' ', Enumerable.Repeat("the quick brown fox jumps over the lazy dog", 20));
+        SharpLM.Tokenizers.TokenizerFiles.Save(SharpLM.Tokenizers.BpeTrainer.Train([text], 300, ["<|endoftext|>"]), Path.Combine(model, "tokenizer.json"));
+        string output = Path.Combine(_root, "model.gguf");
+        // One uninterrupted run: the file every later kill must leave intact (or replace whole), and how long a run takes.
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(0, RunToEnd(["quantize", "--model", model, "--type", "q4_0", "--out", output]));
+        int fullRunMs = (int)clock.ElapsedMilliseconds;
+        var when = new Random(5);
+        int kills = 0, checks = 0;
+        for (int attempt = 0; attempt < 12; attempt++)
+        {
+            string type = attempt % 2 == 0 ? "q8_0" : "q4_0";
+            using var p = StartCli(["quantize", "--model", model, "--type", type, "--out", output]);
+            if (!p.WaitForExit(when.Next(fullRunMs / 5, fullRunMs)))   // kill somewhere in start-up, reading, quantizing or writing
+            {
+                p.Kill(entireProcessTree: true);   // SIGKILL: no chance to clean up
+                p.WaitForExit();
+                kills++;
+            }
+            else Assert.Equal(0, p.ExitCode);
+            // Under the final name there is always one complete GGUF (the previous one or the new one): it opens and loads as the model.
+            var gpt = SharpLM.Models.GptGguf.Load(output);
+            Assert.Equal(288, gpt.Config.Width);
+            checks++;
+        }
+        Assert.True(kills >= 3, $"only {kills} of 12 quantize runs were killed (a full run takes {fullRunMs} ms)");
+        _output.WriteLine($"quantize: {kills} kills of 12 (a full run {fullRunMs} ms), {checks} checks: {output} always complete and loadable");
     }
 }
