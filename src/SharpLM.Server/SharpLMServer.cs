@@ -30,11 +30,16 @@ public static class SharpLMServer
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(options);
-        return Build(LanguageModelService.Create(generator, template, options.ModelName, options.Parallel, options.QueueLimit), options, embeddings);
+        return Build(LanguageModelService.Create(generator, template, options.ModelName, options.Parallel, options.QueueLimit), options, embeddings, playground: generator);
     }
 
-    /// <summary>Builds (does not start) the web application over <paramref name="service"/> (the same service a <see cref="SharpLMChatClient"/> runs on).</summary>
-    public static WebApplication Build(LanguageModelService service, ServerOptions options, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
+    /// <summary>
+    /// Builds (does not start) the web application over <paramref name="service"/> (the same service a
+    /// <see cref="SharpLMChatClient"/> runs on). With <paramref name="playground"/>, the web page at <c>/</c>
+    /// and its <c>/playground/*</c> routes are served too (attention maps read that generator's weights).
+    /// </summary>
+    public static WebApplication Build(LanguageModelService service, ServerOptions options, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
+        TextGenerator? playground = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(options);
@@ -76,6 +81,7 @@ public static class SharpLMServer
         app.MapPost("/v1/chat/completions", (HttpContext context) => ChatCompletionEndpoint.Handle(context, service));
         app.MapPost("/v1/completions", (HttpContext context) => CompletionEndpoint.Handle(context, service));
         app.MapPost("/v1/embeddings", (HttpContext context) => EmbeddingEndpoint.Handle(context, embeddings, embeddingModel, service.ModelName));
+        if (playground is not null) PlaygroundEndpoints.Map(app, playground, options);
         return app;
     }
 

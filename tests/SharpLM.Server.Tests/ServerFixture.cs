@@ -50,7 +50,9 @@ public sealed class ServerFixture : IAsyncLifetime
         var (served, servedTokenizer) = Load();
         var engine = new StallingEngine(GeneratorSlotEngine.SharingWeightsOf(new Generator(served), Slots, QueueLimit), StallingMaxTokens);
         Service = new LanguageModelService(engine, servedTokenizer, ChatTemplates.ForModel(Folder), ModelName);
-        _app = SharpLMServer.Build(Service, new ServerOptions { ModelName = ModelName, Port = 0, ApiKey = ApiKey }, Embeddings);
+        var (inspected, inspectedTokenizer) = Load();
+        _app = SharpLMServer.Build(Service, new ServerOptions { ModelName = ModelName, Port = 0, ApiKey = ApiKey }, Embeddings,
+            playground: new TextGenerator(inspected, inspectedTokenizer));
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.Single());
     }

@@ -12,6 +12,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Bench.GemmBench.Create());
         bench.Subcommands.Add(Bench.OpsBench.Create());
         bench.Subcommands.Add(Bench.DecodeBench.Create());
+        bench.Subcommands.Add(Bench.BatchBench.Create());
         bench.Subcommands.Add(Bench.GgufBench.Create());
         bench.Subcommands.Add(Bench.TokenizerBench.Create());
         bench.Subcommands.Add(Bench.TrainBench.Create());
@@ -19,6 +20,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Bench.BertBaselinesBench.Create());
         bench.Subcommands.Add(Bench.Seq2SeqDecodeBench.Create());
         bench.Subcommands.Add(Bench.Llama2cParityBench.Create());
+        bench.Subcommands.Add(Bench.LoraBench.Create());
         return bench;
     }
 }

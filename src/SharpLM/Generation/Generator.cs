@@ -18,6 +18,8 @@ public sealed unsafe partial class Generator
     private readonly ModelPointers _weights;
     private readonly InferenceState _state;
     private readonly int[] _tokens;
+    private readonly BatchForward _forward;
+    private readonly BatchRows _rows;
     private int _position;
 
     /// <summary>Creates a generator for <paramref name="model"/> (the model's weights are read, never changed).</summary>
@@ -29,7 +31,8 @@ public sealed unsafe partial class Generator
         _weights = new ModelPointers(model);
         _state = new InferenceState(_config, Options.PrefillChunk);
         _tokens = new int[_config.BlockSize];
-        _attendHeads = AttendHeads;
+        _forward = new BatchForward(_config, _weights, _state);
+        _rows = new BatchRows(_state.ChunkCapacity);
     }
 
     /// <summary>Creates a generator over quantized weights (GGUF-mapped or quantized in memory), decoding with the int8 kernels.</summary>
@@ -41,7 +44,8 @@ public sealed unsafe partial class Generator
         _weights = new ModelPointers(weights);
         _state = new InferenceState(_config, Options.PrefillChunk);
         _tokens = new int[_config.BlockSize];
-        _attendHeads = AttendHeads;
+        _forward = new BatchForward(_config, _weights, _state);
+        _rows = new BatchRows(_state.ChunkCapacity);
     }
 
     /// <summary>The model being run (throws for a generator over <see cref="QuantizedWeights"/>).</summary>
@@ -75,7 +79,7 @@ public sealed unsafe partial class Generator
     public ReadOnlySpan<float> Logits => _state.Logits.Span[.._config.VocabSize];
 
     /// <summary>How many parallel loops the forward passes have handed to the kernel threads so far (for allocation accounting in tests).</summary>
-    internal long ParallelDispatches => _matVec.ParallelDispatches;
+    internal long ParallelDispatches => _forward.ParallelDispatches;
 
     /// <summary>Forgets the sequence: the window and cache become empty.</summary>
     public void Reset() => _position = 0;
@@ -137,6 +141,18 @@ public sealed unsafe partial class Generator
         ids.CopyTo(_tokens);
         RunFrom(0, t, maps.Pointer, t);
         return maps;
+    }
+
+    /// <summary>
+    /// Records <paramref name="id"/> as the token at <see cref="Position"/> after a <see cref="BatchedDecoder"/>
+    /// ran it through the batched forward (its keys and values are already in this cache) and computed
+    /// <paramref name="logits"/> (V floats), which become this generator's next-token logits.
+    /// </summary>
+    internal void AcceptForwarded(int id, ReadOnlySpan<float> logits)
+    {
+        if (_position == _config.BlockSize) throw new InvalidOperationException("batched decode: the window is full.");
+        _tokens[_position++] = id;
+        logits.CopyTo(_state.Logits.Span);
     }
 
     private void RunFrom(int start, int count, float* capture, int captureStride)

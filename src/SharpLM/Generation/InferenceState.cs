@@ -12,17 +12,25 @@ namespace SharpLM.Generation;
 public sealed class InferenceState
 {
     /// <summary>Allocates the buffers for <paramref name="config"/>, with prefill chunks of at most <paramref name="prefillChunk"/> tokens.</summary>
-    public InferenceState(GptConfig config, int prefillChunk)
+    public InferenceState(GptConfig config, int prefillChunk) : this(config, Math.Min(prefillChunk, config.BlockSize), withCache: true)
     {
-        if (prefillChunk < 1) throw new ArgumentOutOfRangeException(nameof(prefillChunk), $"prefill chunk must be ≥ 1 token, got {prefillChunk}.");
+    }
+
+    /// <summary>
+    /// Buffers for passes of up to <paramref name="rows"/> rows; without <paramref name="withCache"/> the
+    /// KV cache is left empty (a batched decoder's shared activations: each sequence keeps its own cache).
+    /// </summary>
+    internal InferenceState(GptConfig config, int rows, bool withCache)
+    {
+        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), $"prefill chunk must be ≥ 1 token, got {rows}.");
         int c = config.Width, t = config.BlockSize, l = config.Layers;
-        ChunkCapacity = Math.Min(prefillChunk, t);
+        ChunkCapacity = rows;
         int n = ChunkCapacity;
         long cacheFloats = (long)l * t * config.KvWidth;
-        if (cacheFloats > Array.MaxLength)
+        if (withCache && cacheFloats > Array.MaxLength)
             throw new ArgumentException($"KV cache of {l} layers × {t} positions × {config.KvWidth} channels is too large for one buffer; use a shorter context (block size).");
-        KeyCache = new Tensor(l, t, config.KvWidth);
-        ValueCache = new Tensor(l, t, config.KvWidth);
+        KeyCache = new Tensor(l, withCache ? t : 0, config.KvWidth);
+        ValueCache = new Tensor(l, withCache ? t : 0, config.KvWidth);
         Residual = new Tensor(n, c);
         Normed = new Tensor(n, c);
         Qkv = new Tensor(n, config.QkvWidth);
