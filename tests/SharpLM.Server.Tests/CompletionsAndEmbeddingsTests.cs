@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 using OpenAI.Embeddings;
 using SharpLM.Generation;
 
@@ -128,6 +129,18 @@ public sealed class CompletionsAndEmbeddingsTests(ServerFixture server) : IClass
         }
         Assert.NotEqual(vectors[0].ToFloats().ToArray(), vectors[1].ToFloats().ToArray());
         Assert.Equal(texts.Sum(server.Embeddings.CountTokens), vectors.Usage.InputTokenCount);
+    }
+
+    [Fact]
+    public async Task TheEmbeddingGeneratorIsThreadSafeAndRefusesOtherDimensions()
+    {
+        Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>> generator = server.Embeddings;
+        var texts = Enumerable.Range(0, 12).Select(i => $"the cat {i} sat near the barn").ToArray();
+        var serial = texts.Select(t => server.Embeddings.Pipeline.Embed(t)).ToList();
+        var parallel = await Task.WhenAll(texts.Select(t => Task.Run(() => generator.GenerateAsync([t]))));
+        Assert.Equal(serial, parallel.Select(g => g.Single().Vector.ToArray()));
+        Assert.Equal(server.Embeddings.Dimensions, generator.GetService<Microsoft.Extensions.AI.EmbeddingGeneratorMetadata>()!.DefaultModelDimensions);
+        await Assert.ThrowsAsync<ArgumentException>(() => generator.GenerateAsync(["hi"], new Microsoft.Extensions.AI.EmbeddingGenerationOptions { Dimensions = 3 }));
     }
 
     [Fact]

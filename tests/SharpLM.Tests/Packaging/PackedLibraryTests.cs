@@ -69,7 +69,7 @@ public sealed class PackedLibraryTests : IDisposable
             """);
         File.WriteAllText(Path.Combine(app, "Directory.Build.props"), "<Project />");
         // The package from the local feed into a private cache (so no stale copy is reused); its
-        // dependencies (System.Numerics.Tensors) from the user's cache, where the repository's own restore put them.
+        // dependencies (System.Numerics.Tensors, Microsoft.Extensions.AI.Abstractions) from the user's cache, where the repository's own restore put them.
         string userCache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -79,19 +79,23 @@ public sealed class PackedLibraryTests : IDisposable
               <config><add key="globalPackagesFolder" value="{Path.Combine(_root, "packages")}" /></config>
             </configuration>
             """);
+        // The README's sample: an app talks to a SharpLM model through Microsoft.Extensions.AI's IChatClient.
         File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            using Microsoft.Extensions.AI;
+            using SharpLM.Chat;
             using SharpLM.Generation;
             using SharpLM.Models;
+            using SharpLM.Serving;
             using SharpLM.Tokenizers;
 
-            var tokenizer = CharTokenizer.Train(["hello packaged world"]);
-            var model = new Gpt(GptConfig.Preset("tiny") with { VocabSize = tokenizer.VocabSize, Layers = 1, Width = 32, Heads = 2, BlockSize = 32 }, seed: 1);
-            var generator = new TextGenerator(model, tokenizer);
-            string text = generator.Generate("hello", new GenerationOptions { MaxTokens = 8 });
-            Console.WriteLine($"generated {generator.LastStats!.GeneratedTokens} tokens");
+            var tokenizer = CharTokenizer.Train(["hello packaged world <|im_start|>user\n<|im_end|>assistant"]);
+            var model = new Gpt(GptConfig.Preset("tiny") with { VocabSize = tokenizer.VocabSize, Layers = 1, Width = 32, Heads = 2, BlockSize = 64 }, seed: 1);
+            IChatClient chat = new SharpLMChatClient(new TextGenerator(model, tokenizer), ChatTemplates.Get("chatml"));
+            ChatResponse answer = await chat.GetResponseAsync("hello", new ChatOptions { MaxOutputTokens = 8, Temperature = 0.8f });
+            Console.WriteLine($"generated {answer.Usage!.OutputTokenCount} tokens, finish {answer.FinishReason}");
             """);
         (code, output) = Dotnet(app, "run", "-c", "Release");
         Assert.True(code == 0, "the sample app did not build or run against the packed SharpLM:\n" + output);
-        Assert.Contains("generated 8 tokens", output);
+        Assert.Contains("generated 8 tokens, finish length", output);
     }
 }
