@@ -82,7 +82,7 @@ public sealed record ChatCompletionRequest
     private static string Content(JsonElement m, string where)
     {
         if (!m.TryGetProperty("content", out var c) || c.ValueKind == JsonValueKind.Null) return "";
-        if (c.ValueKind == JsonValueKind.String) return c.GetString()!;
+        if (c.ValueKind == JsonValueKind.String) return RequestFields.Text(c, where);
         if (c.ValueKind != JsonValueKind.Array) throw ApiException.BadParam(where, $"{where} must be a string or an array of text parts.");
         var text = new System.Text.StringBuilder();
         foreach (var part in c.EnumerateArray())

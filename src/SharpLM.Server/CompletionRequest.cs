@@ -57,14 +57,14 @@ public sealed record CompletionRequest
     private static List<(string?, int[]?)> ReadPrompts(JsonElement prompt)
     {
         const string shape = "'prompt' must be a string, an array of strings, an array of token ids, or an array of token-id arrays.";
-        if (prompt.ValueKind == JsonValueKind.String) return [(prompt.GetString()!, null)];
+        if (prompt.ValueKind == JsonValueKind.String) return [(RequestFields.Text(prompt, "prompt"), null)];
         if (prompt.ValueKind != JsonValueKind.Array || prompt.GetArrayLength() == 0) throw ApiException.BadParam("prompt", shape);
         var items = prompt.EnumerateArray().ToList();
         if (items.All(e => e.ValueKind == JsonValueKind.Number)) return [(null, Ids(prompt, "prompt"))];
         var list = new List<(string?, int[]?)>();
         for (int i = 0; i < items.Count; i++)
         {
-            if (items[i].ValueKind == JsonValueKind.String) list.Add((items[i].GetString()!, null));
+            if (items[i].ValueKind == JsonValueKind.String) list.Add((RequestFields.Text(items[i], $"prompt[{i}]"), null));
             else if (items[i].ValueKind == JsonValueKind.Array && items[i].GetArrayLength() > 0) list.Add((null, Ids(items[i], $"prompt[{i}]")));
             else throw ApiException.BadParam("prompt", shape);
         }

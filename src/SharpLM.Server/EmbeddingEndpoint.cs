@@ -67,9 +67,9 @@ internal static class EmbeddingEndpoint
         const string shape = "'input' must be a string or a non-empty array of strings (token-id inputs are not supported for encoder models).";
         if (!root.TryGetProperty("input", out var input) || input.ValueKind == JsonValueKind.Null)
             throw ApiException.BadParam("input", "'input' is required.", "missing_required_parameter");
-        if (input.ValueKind == JsonValueKind.String) return [input.GetString()!];
+        if (input.ValueKind == JsonValueKind.String) return [RequestFields.Text(input, "input")];
         if (input.ValueKind != JsonValueKind.Array || input.GetArrayLength() == 0) throw ApiException.BadParam("input", shape);
         if (input.GetArrayLength() > MaxInputs) throw ApiException.BadParam("input", $"'input' takes at most {MaxInputs} texts, got {input.GetArrayLength()}.");
-        return [.. input.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw ApiException.BadParam("input", shape))];
+        return [.. input.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? RequestFields.Text(e, "input") : throw ApiException.BadParam("input", shape))];
     }
 }

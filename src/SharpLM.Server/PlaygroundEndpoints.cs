@@ -51,7 +51,7 @@ public static class PlaygroundEndpoints
         {
             if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
                 throw ApiException.BadParam("text", "the body must be {\"text\": \"...\"}: the prompt whose attention to show.", "missing_required_parameter");
-            return attention.Capture(text.GetString()!);
+            return attention.Capture(RequestFields.Text(text, "text"));
         }));
     }
 

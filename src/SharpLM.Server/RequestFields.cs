@@ -83,10 +83,10 @@ internal static class RequestFields
     {
         if (!root.TryGetProperty("stop", out var s) || s.ValueKind == JsonValueKind.Null) return [];
         var list = new List<string>();
-        if (s.ValueKind == JsonValueKind.String) list.Add(s.GetString()!);
+        if (s.ValueKind == JsonValueKind.String) list.Add(Text(s, "stop"));
         else if (s.ValueKind == JsonValueKind.Array)
             foreach (var e in s.EnumerateArray())
-                list.Add(e.ValueKind == JsonValueKind.String ? e.GetString()! : throw ApiException.BadParam("stop", "'stop' must be a string or an array of strings."));
+                list.Add(e.ValueKind == JsonValueKind.String ? Text(e, "stop") : throw ApiException.BadParam("stop", "'stop' must be a string or an array of strings."));
         else throw ApiException.BadParam("stop", "'stop' must be a string or an array of strings.");
         if (list.Count > 4) throw ApiException.BadParam("stop", $"'stop' takes at most 4 sequences, got {list.Count}.");
         if (list.Any(string.IsNullOrEmpty)) throw ApiException.BadParam("stop", "stop sequences must not be empty.");
@@ -100,10 +100,17 @@ internal static class RequestFields
         return v;
     }
 
+    /// <summary>A JSON string as .NET text: invalid UTF-8 or an escaped lone surrogate (<c>"\ud800"</c>) is the client's 400 naming <paramref name="param"/>, not a 500.</summary>
+    public static string Text(JsonElement v, string param)
+    {
+        try { return v.GetString()!; }
+        catch (InvalidOperationException) { throw ApiException.BadParam(param, $"'{param}' is not valid Unicode text (invalid UTF-8 or a lone surrogate escape)."); }
+    }
+
     public static string? String(JsonElement o, string name, string? param = null)
     {
         if (!o.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw ApiException.BadParam(param ?? name, $"'{param ?? name}' must be a string.");
+        return v.ValueKind == JsonValueKind.String ? Text(v, param ?? name) : throw ApiException.BadParam(param ?? name, $"'{param ?? name}' must be a string.");
     }
 
     public static int? Int(JsonElement o, string name)

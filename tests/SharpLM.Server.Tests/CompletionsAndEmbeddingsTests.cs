@@ -178,6 +178,12 @@ public sealed class CompletionsAndEmbeddingsTests(ServerFixture server) : IClass
     [InlineData("/v1/embeddings", """{"model":"tiny-bert","input":"hi","dimensions":7}""", HttpStatusCode.BadRequest, "dimensions", "invalid_value")]
     [InlineData("/v1/embeddings", """{"model":"tiny-bert","input":"hi","encoding_format":"int8"}""", HttpStatusCode.BadRequest, "encoding_format", "invalid_value")]
     [InlineData("/v1/embeddings", """{"model":"nope","input":"hi"}""", HttpStatusCode.NotFound, "model", "model_not_found")]
+    // Text that is not valid Unicode (an escaped lone surrogate) is the client's 400 on every route, not a 500.
+    [InlineData("/v1/chat/completions", """{"model":"tiny-test","messages":[{"role":"user","content":"hi \ud800"}]}""", HttpStatusCode.BadRequest, "messages[0].content", "invalid_value")]
+    [InlineData("/v1/chat/completions", """{"model":"tiny-test","messages":[{"role":"user","content":"hi"}],"stop":["\udfff"]}""", HttpStatusCode.BadRequest, "stop", "invalid_value")]
+    [InlineData("/v1/completions", """{"model":"tiny-test","prompt":"\ud800"}""", HttpStatusCode.BadRequest, "prompt", "invalid_value")]
+    [InlineData("/v1/completions", """{"model":"tiny-test","prompt":["ok","\ud800"]}""", HttpStatusCode.BadRequest, "prompt[1]", "invalid_value")]
+    [InlineData("/v1/embeddings", """{"model":"tiny-bert","input":["\ud800"]}""", HttpStatusCode.BadRequest, "input", "invalid_value")]
     public async Task BadRequestsGetOpenAIErrorsNamingTheField(string route, string body, HttpStatusCode status, string param, string code)
     {
         using var http = ApiAssert.Http(server.BaseAddress);
