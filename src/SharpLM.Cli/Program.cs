@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(QuickstartCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
+        root.Subcommands.Add(LoraCommand.Create());
         BertCommands.Register(root);
         // Encoder-decoders (T5/BART): sub-commands of the shared pretrain / finetune / data commands, plus generation.
         Command Shared(string name) => root.Subcommands.First(c => c.Name == name);

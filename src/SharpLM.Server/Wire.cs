@@ -42,10 +42,11 @@ internal static class Wire
     /// <summary>
     /// Checks the model, starts the generation and waits for its first piece (slot, prefill), so
     /// every refusal is still an error response; returns the stream positioned on its first piece,
-    /// or null after writing the error.
+    /// or null after writing the error (as a last <c>data: {"error": ...}</c> event when
+    /// <paramref name="afterHeaders"/>: an event stream has already begun).
     /// </summary>
     public static async Task<IAsyncEnumerator<CompletionDelta>?> Start(HttpContext context, LanguageModelService service, string model, string promptParam,
-        Func<IAsyncEnumerable<CompletionDelta>> begin)
+        Func<IAsyncEnumerable<CompletionDelta>> begin, bool afterHeaders = false)
     {
         IAsyncEnumerator<CompletionDelta>? pieces = null;
         try
@@ -59,7 +60,8 @@ internal static class Wire
         catch (Exception e) when (Refusal(e, promptParam) is { } error)
         {
             if (pieces is not null) await pieces.DisposeAsync();
-            await WriteError(context, error);
+            if (afterHeaders) { await Send(context, error.Body); await Done(context); }
+            else await WriteError(context, error);
             return null;
         }
     }

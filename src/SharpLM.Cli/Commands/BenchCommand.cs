@@ -20,6 +20,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Bench.BertBaselinesBench.Create());
         bench.Subcommands.Add(Bench.Seq2SeqDecodeBench.Create());
         bench.Subcommands.Add(Bench.Llama2cParityBench.Create());
+        bench.Subcommands.Add(Bench.LoraBench.Create());
         return bench;
     }
 }

@@ -12,6 +12,33 @@ public static class ExperimentCommand
     {
         var cmd = new Command("experiment", "Run an experiment behind a claim about architectures; writes DIR/report.html and DIR/results.json.");
         cmd.Subcommands.Add(LongRange());
+        cmd.Subcommands.Add(AttentionRank());
+        return cmd;
+    }
+
+    private static Command AttentionRank()
+    {
+        var quick = new Option<bool>("--quick") { Description = "Small models and lengths (about a minute on 2 cores)." };
+        var steps = new Option<int?>("--steps") { Description = "Training steps per model." };
+        var data = new Option<string?>("--data") { Description = "Training text file (default: the .NET SDK's XML API documentation, as quickstart)." };
+        var seed = new Option<ulong>("--seed") { Description = "Seed for weights and data.", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "Directory for report.html and results.json.", DefaultValueFactory = _ => "attention-rank-report" };
+        var cmd = new Command("attention-rank", "Numerical rank of every head's attention matrix, causal decoder vs bidirectional encoder trained on the same text; and decode FLOPs and speed with and without the KV cache.");
+        foreach (var o in new Option[] { quick, steps, data, seed, output }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            bool isQuick = pr.GetValue(quick);
+            var options = (isQuick ? AttentionRankOptions.Quick : new AttentionRankOptions()) with { Seed = pr.GetValue(seed) };
+            if (pr.GetValue(steps) is { } s) options = options with { Steps = s };
+            try { options.Validate(); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            string text = ExperimentText.Load(pr.GetValue(data), isQuick ? 300_000 : 1_000_000, options.Seed);
+            string dir = pr.GetValue(output)!;
+            var results = AttentionRankExperiment.Run(text, options, Console.WriteLine);
+            AttentionRankReport.Write(results, dir);
+            Console.WriteLine($"wrote {Path.Combine(dir, "report.html")} and {Path.Combine(dir, "results.json")} ({results.Seconds:F0} s)");
+            return 0;
+        });
         return cmd;
     }
 

@@ -12,6 +12,9 @@ public interface ITrainableModel
     /// <summary>Every trainable weight with its (Hugging Face-style) name, in a fixed order.</summary>
     IEnumerable<(string Name, Variable Parameter)> NamedParameters(string prefix = "");
 
+    /// <summary>What the optimizer updates: the weights that are not frozen, then the active LoRA adapters' A and B (see <c>Module.TrainableParameters</c>).</summary>
+    IEnumerable<(string Name, Variable Parameter)> TrainableParameters();
+
     /// <summary>Total number of weights.</summary>
     long ParameterCount();
 

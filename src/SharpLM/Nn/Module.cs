@@ -36,6 +36,38 @@ public abstract class Module
                 yield return item;
     }
 
+    /// <summary>This module and every module below it, with dotted path names (the root is ""), in a fixed order; Hugging Face calls these module names.</summary>
+    public IEnumerable<(string Name, Module Module)> NamedModules() => Walk("", this);
+
+    private static IEnumerable<(string Name, Module Module)> Walk(string path, Module module)
+    {
+        yield return (path, module);
+        foreach (var (name, child) in module._children)
+        {
+            // A child registered under "" shares its parent's path: only its own children get listed.
+            var items = name.Length == 0 ? Walk(path, child).Skip(1) : Walk(path.Length == 0 ? name : path + "." + name, child);
+            foreach (var item in items) yield return item;
+        }
+    }
+
+    /// <summary>
+    /// What an optimizer should update: the parameters that still require a gradient (frozen ones
+    /// are left out, so they get neither gradient buffers nor optimizer moments), followed by the
+    /// parameters of the active, unmerged LoRA adapters on the linear layers.
+    /// </summary>
+    public IEnumerable<(string Name, Variable Parameter)> TrainableParameters()
+    {
+        foreach (var item in NamedParameters())
+            if (item.Parameter.RequiresGrad) yield return item;
+        foreach (var (_, module) in NamedModules())
+            if (module is Linear linear)
+                foreach (var item in linear.AdapterParameters())
+                    if (item.Parameter.RequiresGrad) yield return item;
+    }
+
+    /// <summary>Number of numbers an optimizer updates (<see cref="TrainableParameters"/>).</summary>
+    public long TrainableParameterCount() => TrainableParameters().Sum(p => (long)p.Parameter.Data.Length);
+
     /// <summary>Every parameter, in the same order as <see cref="NamedParameters"/>.</summary>
     public IEnumerable<Variable> Parameters() => NamedParameters().Select(p => p.Parameter);
 

@@ -12,7 +12,7 @@ namespace SharpLM.Serving;
 /// rendered with the model's template, or plain text), checks it fits the context window,
 /// decodes through an <see cref="IDecodeEngine"/> (slots, queueing, batching), and streams the
 /// answer as text pieces — whole characters, stop sequences held back and never shown — with
-/// each token's logprobs when asked and the usage at the end. <c>SharpLMChatClient</c>
+/// each token's logprobs when asked and the usage at the end. <see cref="SharpLMChatClient"/>
 /// and the HTTP server both run on it. Thread-safe: each call is its own sequence.
 /// </summary>
 public sealed class LanguageModelService : IDisposable

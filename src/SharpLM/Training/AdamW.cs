@@ -11,27 +11,64 @@ namespace SharpLM.Training;
 /// running mean of its gradient (m, momentum) and of its squared gradient (v), and moves by
 /// <c>lr · m̂/(√v̂ + ε)</c>; weight decay is applied directly to the weight
 /// (<c>w −= lr·wd·w</c>, "decoupled") and only to matrices (two or more dimensions), never to
-/// biases or norm gains.
+/// biases or norm gains. Only parameters that require a gradient get moments: frozen weights (a
+/// LoRA base, frozen blocks) are left out. <see cref="ParameterGroup"/>s give a set of parameters,
+/// chosen by name, their own learning-rate multiplier and weight decay.
 /// </summary>
 public sealed class AdamW
 {
     private readonly Variable[] _parameters;
     private readonly bool[] _decay;
+    private readonly float[] _weightDecay;
+    private readonly float[] _lrScale;
 
-    /// <summary>Creates the optimizer over <paramref name="parameters"/> (named, in a fixed order) with zeroed moments.</summary>
-    public AdamW(IEnumerable<(string Name, Variable Parameter)> parameters, float beta1 = 0.9f, float beta2 = 0.95f, float eps = 1e-8f, float weightDecay = 0.1f)
+    /// <summary>
+    /// Creates the optimizer over the parameters of <paramref name="parameters"/> (named, in a fixed order)
+    /// that require a gradient, with zeroed moments. Each parameter takes the first of
+    /// <paramref name="groups"/> whose patterns match its name; the rest use <paramref name="weightDecay"/>
+    /// (matrices only) and the scheduled learning rate.
+    /// </summary>
+    public AdamW(IEnumerable<(string Name, Variable Parameter)> parameters, float beta1 = 0.9f, float beta2 = 0.95f, float eps = 1e-8f, float weightDecay = 0.1f,
+        IReadOnlyList<ParameterGroup>? groups = null)
     {
-        var list = parameters.ToList();
-        Names = list.Select(p => p.Name).ToArray();
-        _parameters = list.Select(p => p.Parameter).ToArray();
-        _decay = _parameters.Select(p => p.Data.Rank >= 2).ToArray();
-        M = _parameters.Select(p => new Tensor(p.Data.ShapeArray)).ToArray();
-        V = _parameters.Select(p => new Tensor(p.Data.ShapeArray)).ToArray();
         if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), $"AdamW: beta1 must be in [0, 1), got {beta1}.");
         if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), $"AdamW: beta2 must be in [0, 1), got {beta2}.");
         if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), $"AdamW: weight decay must be ≥ 0, got {weightDecay}.");
+        var list = parameters.Where(p => p.Parameter.RequiresGrad).ToList();
+        var duplicate = list.GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"AdamW: parameter name '{duplicate.Key}' appears twice.", nameof(parameters));
+        Names = list.Select(p => p.Name).ToArray();
+        _parameters = list.Select(p => p.Parameter).ToArray();
+        Groups = groups?.ToArray() ?? [];
+        _decay = new bool[_parameters.Length];
+        _weightDecay = new float[_parameters.Length];
+        _lrScale = new float[_parameters.Length];
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            var group = Groups.FirstOrDefault(g => g.Matches(Names[i]));
+            _lrScale[i] = group?.LearningRateScale ?? 1f;
+            _weightDecay[i] = group?.WeightDecay ?? (_parameters[i].Data.Rank >= 2 ? weightDecay : 0f);
+            _decay[i] = group?.WeightDecay is { } wd ? wd > 0 : _parameters[i].Data.Rank >= 2;
+        }
+        M = _parameters.Select(p => new Tensor(p.Data.ShapeArray)).ToArray();
+        V = _parameters.Select(p => new Tensor(p.Data.ShapeArray)).ToArray();
         Beta1 = beta1; Beta2 = beta2; Eps = eps; WeightDecay = weightDecay;
     }
+
+    /// <summary>The parameter groups, in the order they are tried.</summary>
+    public ParameterGroup[] Groups { get; }
+
+    /// <summary>Bytes the moments take (two fp32 numbers per trainable weight).</summary>
+    public long StateBytes => M.Sum(m => (long)m.Length) * 2 * sizeof(float);
+
+    /// <summary>Number of weights this optimizer updates.</summary>
+    public long ParameterCount => _parameters.Sum(p => (long)p.Data.Length);
+
+    /// <summary>The learning-rate multiplier of parameter i (its group's, else 1).</summary>
+    public float LearningRateScale(int i) => _lrScale[i];
+
+    /// <summary>The decoupled weight decay of parameter i (its group's, else the default for matrices, 0 for vectors).</summary>
+    public float WeightDecayOf(int i) => _weightDecay[i];
 
     /// <summary>Decay rate of the gradient's running mean (momentum), β1.</summary>
     public float Beta1 { get; }
@@ -57,7 +94,7 @@ public sealed class AdamW
     /// <summary>Second moments v (running mean of squared gradients), one per parameter.</summary>
     public Tensor[] V { get; }
 
-    /// <summary>Whether parameter i gets weight decay (true for tensors with two or more dimensions).</summary>
+    /// <summary>Whether parameter i gets weight decay (by default true for tensors with two or more dimensions).</summary>
     public bool Decays(int i) => _decay[i];
 
     /// <summary>
@@ -75,9 +112,10 @@ public sealed class AdamW
         {
             var p = _parameters[i];
             if (p.Grad is null) continue;
-            float decay = _decay[i] ? lr * WeightDecay : 0f;
+            float lri = lr * _lrScale[i];
+            float decay = lri * _weightDecay[i];
             float* w = p.Data.Pointer, g = p.Grad.Pointer, m = M[i].Pointer, v = V[i].Pointer;
-            KernelThreads.For(p.Data.Length, (s, e) => UpdateRange(w, g, m, v, s, e, lr, decay, b1, b2, c1, c2, eps), minPerChunk: 1 << 15);
+            KernelThreads.For(p.Data.Length, (s, e) => UpdateRange(w, g, m, v, s, e, lri, decay, b1, b2, c1, c2, eps), minPerChunk: 1 << 15);
             if (releaseGradients) p.ReleaseGradient();
         }
     }

@@ -28,12 +28,16 @@ public sealed class Trainer
     private readonly Tape _tape = new();
     private readonly Tape _evalTape = new(recordGradients: false) { Training = false };
 
-    /// <summary>Creates a trainer at step 0 with fresh optimizer moments and generators seeded from the options.</summary>
-    public Trainer(ITrainingObjective objective, TrainingOptions options)
+    /// <summary>
+    /// Creates a trainer at step 0 with fresh optimizer moments and generators seeded from the options. The
+    /// optimizer holds the model's trainable parameters only (frozen weights get no moments), split into
+    /// <paramref name="groups"/> with their own learning-rate scale and weight decay when given.
+    /// </summary>
+    public Trainer(ITrainingObjective objective, TrainingOptions options, IReadOnlyList<ParameterGroup>? groups = null)
     {
         Objective = objective ?? throw new ArgumentNullException(nameof(objective));
         Options = (options ?? throw new ArgumentNullException(nameof(options))).Validate();
-        Optimizer = new AdamW(objective.Model.NamedParameters(), options.Beta1, options.Beta2, 1e-8f, options.WeightDecay);
+        Optimizer = new AdamW(objective.Model.TrainableParameters(), options.Beta1, options.Beta2, 1e-8f, options.WeightDecay, groups);
         BatchRng = new Rng(options.Seed);
         DropoutRng = new Rng(options.Seed ^ 0xD50F_0A7D_5EEDUL);
     }
