@@ -32,13 +32,18 @@ public sealed class LanguageModelService : IDisposable
 
     /// <summary>
     /// A service over <paramref name="generator"/>'s model with <paramref name="parallel"/> slots that
-    /// share its weights (<see cref="GeneratorSlotEngine"/>); <paramref name="queueLimit"/> callers may wait.
+    /// share its weights; <paramref name="queueLimit"/> callers may wait. One slot decodes with the
+    /// generator itself (<see cref="GeneratorSlotEngine"/>); several decode together, one batched
+    /// forward step for all active sequences (<see cref="ContinuousBatchEngine"/>).
     /// The generator's BOS/EOS settings carry over.
     /// </summary>
     public static LanguageModelService Create(TextGenerator generator, ChatTemplate template, string modelName, int parallel = 1, int queueLimit = 64)
     {
         ArgumentNullException.ThrowIfNull(generator);
-        return new LanguageModelService(GeneratorSlotEngine.SharingWeightsOf(generator.Generator, parallel, queueLimit), generator.Tokenizer, template, modelName)
+        IDecodeEngine engine = parallel > 1
+            ? ContinuousBatchEngine.SharingWeightsOf(generator.Generator, parallel, queueLimit)
+            : GeneratorSlotEngine.SharingWeightsOf(generator.Generator, parallel, queueLimit);
+        return new LanguageModelService(engine, generator.Tokenizer, template, modelName)
         {
             BeginOfSequenceId = generator.BeginOfSequenceId,
             EndOfSequenceId = generator.EndOfSequenceId,

@@ -28,17 +28,18 @@ public static class BatchBench
         var repeat = new Option<int>("--repeat") { Description = "Timed runs; the median is reported.", DefaultValueFactory = _ => 3 };
         var kernel = new Option<string>("--kernel") { Description = "Batch projections: skinny (weights streamed once, the default) or gemm (the packed GEMM, for comparison).", DefaultValueFactory = _ => "skinny" };
         var json = new Option<bool>("--json") { Description = "One JSON object per line instead of text." };
+        var cpuTime = new Option<bool>("--cpu-time") { Description = "Time by process CPU time ÷ threads instead of wall clock: estimates the idle-machine rate on a busy shared machine." };
         var cmd = new Command("batch", "Aggregate decode tok/s of 1, 2, 4, 8 sequences batched together (continuous batching), fp32 random weights.");
-        foreach (var o in new Option[] { preset, sequences, promptTokens, newTokens, threads, repeat, kernel, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { preset, sequences, promptTokens, newTokens, threads, repeat, kernel, json, cpuTime }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
-            Run(pr.GetValue(preset)!, pr.GetValue(sequences)!, pr.GetValue(promptTokens), pr.GetValue(newTokens), pr.GetValue(threads), pr.GetValue(repeat), pr.GetValue(kernel)!, pr.GetValue(json));
+            Run(pr.GetValue(preset)!, pr.GetValue(sequences)!, pr.GetValue(promptTokens), pr.GetValue(newTokens), pr.GetValue(threads), pr.GetValue(repeat), pr.GetValue(kernel)!, pr.GetValue(json), pr.GetValue(cpuTime));
             return 0;
         });
         return cmd;
     }
 
-    private static void Run(string presetName, string sequenceList, int promptTokens, int newTokens, int threads, int repeat, string kernel, bool json)
+    private static void Run(string presetName, string sequenceList, int promptTokens, int newTokens, int threads, int repeat, string kernel, bool json, bool cpuTime)
     {
         GptConfig config;
         try { config = GptConfig.Preset(presetName); }
@@ -70,47 +71,87 @@ public static class BatchBench
         if (!json) Console.Error.WriteLine($"building {presetName} with random weights…");
         var model = new Gpt(config, seed: 1);
         var inv = CultureInfo.InvariantCulture;
-        var (_, alone) = DecodeTiming.Measure(new Generator(model), config.VocabSize, promptTokens, newTokens, repeat);
-        if (json) Console.WriteLine(string.Format(inv, "{{\"bench\":\"batch\",\"preset\":\"{0}\",\"mode\":\"generator\",\"sequences\":1,\"aggregate_tok_s\":{1:F1},\"threads\":{2}}}", presetName, alone, threads));
-        else Console.WriteLine(string.Format(inv, "{0}: one sequence alone (Generator, mat-vec decode): {1:F1} tok/s, {2} thread(s), median of {3}", presetName, alone, threads, repeat));
+        string clock = cpuTime ? "cpu" : "wall";
+        double alone = MeasureAlone(model, promptTokens, newTokens, repeat, threads, cpuTime);
+        if (json) Console.WriteLine(string.Format(inv, "{{\"bench\":\"batch\",\"preset\":\"{0}\",\"mode\":\"generator\",\"sequences\":1,\"aggregate_tok_s\":{1:F1},\"threads\":{2},\"clock\":\"{3}\"}}", presetName, alone, threads, clock));
+        else Console.WriteLine(string.Format(inv, "{0}: one sequence alone (Generator, mat-vec decode): {1:F1} tok/s, {2} thread(s), median of {3} ({4} clock)", presetName, alone, threads, repeat, clock));
 
         double one = 0;
         foreach (int b in counts)
         {
-            double rate = Measure(model, b, promptTokens, newTokens, repeat, (r, t) =>
+            double rate = Measure(model, b, promptTokens, newTokens, repeat, threads, cpuTime, (r, t) =>
             {
                 if (!json) Console.Error.WriteLine(string.Format(inv, "  {0} sequences, run {1}: {2:F1} tok/s", b, r + 1, t));
             });
             if (b == counts[0]) one = rate / b;
             if (json)
-                Console.WriteLine(string.Format(inv, "{{\"bench\":\"batch\",\"preset\":\"{0}\",\"mode\":\"batched\",\"kernel\":\"{1}\",\"sequences\":{2},\"aggregate_tok_s\":{3:F1},\"per_sequence_tok_s\":{4:F1},\"vs_alone\":{5:F2},\"threads\":{6},\"new_tokens\":{7}}}",
-                    presetName, kernel, b, rate, rate / b, rate / alone, threads, newTokens));
+                Console.WriteLine(string.Format(inv, "{{\"bench\":\"batch\",\"preset\":\"{0}\",\"mode\":\"batched\",\"kernel\":\"{1}\",\"sequences\":{2},\"aggregate_tok_s\":{3:F1},\"per_sequence_tok_s\":{4:F1},\"vs_alone\":{5:F2},\"threads\":{6},\"new_tokens\":{7},\"clock\":\"{8}\"}}",
+                    presetName, kernel, b, rate, rate / b, rate / alone, threads, newTokens, clock));
             else
                 Console.WriteLine(string.Format(inv, "{0} sequence(s) batched ({1}): {2:F1} tok/s aggregate, {3:F1} per sequence, {4:F2}× one sequence alone",
                     b, kernel, rate, rate / b, rate / alone));
         }
     }
 
+    /// <summary>Seconds one timed section took: wall clock, or the process's CPU time ÷ threads.</summary>
+    private static double Seconds(Action section, int threads, bool cpuTime)
+    {
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpu0 = process.TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        section();
+        double wall = sw.Elapsed.TotalSeconds;
+        if (!cpuTime) return wall;
+        process.Refresh();
+        return (process.TotalProcessorTime - cpu0).TotalSeconds / threads;
+    }
+
+    private static int[] Prompt(Rng rng, int length, int vocab)
+    {
+        var p = new int[length];
+        for (int i = 0; i < length; i++) p[i] = rng.NextInt(vocab);
+        return p;
+    }
+
+    /// <summary>Median tokens/s of one sequence decoded alone by a <see cref="Generator"/> (greedy, after its prompt).</summary>
+    private static double MeasureAlone(Gpt model, int promptTokens, int steps, int repeat, int threads, bool cpuTime)
+    {
+        var generator = new Generator(model, new GeneratorOptions { PrefillChunk = promptTokens });
+        var sampler = new Sampler(model.Config.VocabSize, SamplerOptions.Greedy);
+        var prompt = Prompt(new Rng(11), promptTokens, model.Config.VocabSize);
+        var rates = new double[repeat];
+        for (int r = -1; r < repeat; r++) // run -1 warms up
+        {
+            generator.Reset();
+            int next = sampler.Sample(generator.Prefill(prompt), generator.Tokens);
+            double seconds = Seconds(() =>
+            {
+                for (int i = 0; i < steps; i++) next = sampler.Sample(generator.Decode(next), generator.Tokens);
+            }, threads, cpuTime);
+            if (r >= 0) rates[r] = steps / seconds;
+        }
+        Array.Sort(rates);
+        return rates[repeat / 2];
+    }
+
     /// <summary>Median aggregate tokens/s of <paramref name="sequences"/> sequences decoded together for <paramref name="steps"/> steps after their prompts.</summary>
-    private static double Measure(Gpt model, int sequences, int promptTokens, int steps, int repeat, Action<int, double> onRun)
+    private static double Measure(Gpt model, int sequences, int promptTokens, int steps, int repeat, int threads, bool cpuTime, Action<int, double> onRun)
     {
         var decoder = new BatchedDecoder(model, new BatchedDecoderOptions { Slots = sequences, PrefillChunk = promptTokens });
         var rng = new Rng(11);
         var prompts = new int[sequences][];
-        for (int s = 0; s < sequences; s++)
-        {
-            prompts[s] = new int[promptTokens];
-            for (int i = 0; i < promptTokens; i++) prompts[s][i] = rng.NextInt(model.Config.VocabSize);
-        }
+        for (int s = 0; s < sequences; s++) prompts[s] = Prompt(rng, promptTokens, model.Config.VocabSize);
         var sampled = new int[sequences];
         var rates = new double[repeat];
         for (int r = -1; r < repeat; r++) // run -1 warms up
         {
             foreach (var slot in decoder.Slots) if (slot.IsActive) decoder.Leave(slot);
             foreach (var p in prompts) decoder.Join(p, SamplerOptions.Greedy);
-            var sw = Stopwatch.StartNew();
-            for (int i = 0; i < steps; i++) decoder.SampleAndStep(sampled);
-            double seconds = sw.Elapsed.TotalSeconds;
+            double seconds = Seconds(() =>
+            {
+                for (int i = 0; i < steps; i++) decoder.SampleAndStep(sampled);
+            }, threads, cpuTime);
             if (r < 0) continue;
             rates[r] = (double)sequences * steps / seconds;
             onRun(r, rates[r]);
