@@ -19,7 +19,7 @@ namespace SharpLM.Cli.Commands;
 public static class FinetuneCommand
 {
     /// <summary>The <c>finetune</c> sub-commands for BERT: <c>classify</c> and <c>ner</c>.</summary>
-    public static IEnumerable<Command> Subcommands() => [Sub(ner: false), Sub(ner: true), FinetuneSftCommand.Create()];
+    public static IEnumerable<Command> Subcommands() => [Sub(ner: false), Sub(ner: true)];
 
     private static Command Sub(bool ner)
     {
