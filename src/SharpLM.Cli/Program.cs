@@ -29,6 +29,9 @@ public static class Program
         Shared("finetune").Subcommands.Add(Commands.Seq2Seq.FinetuneSeq2SeqCommand.Create());
         Shared("data").Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.Gettext());
         Shared("data").Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.ManPages());
+        // Decoders (GPT/LLaMA): instruction tuning and its SDK-docs data.
+        Shared("finetune").Subcommands.Add(FinetuneSftCommand.Create());
+        Shared("data").Subcommands.Add(DataCommand.SdkInstructionsCommand());
         root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqCommand.Create("seq2seq"));
         root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqCommand.Create("translate"));
         root.Subcommands.Add(Commands.Seq2Seq.Seq2SeqDataCommands.Baseline());

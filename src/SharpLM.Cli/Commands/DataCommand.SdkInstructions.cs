@@ -11,7 +11,7 @@ public static partial class DataCommand
     /// (<see cref="SdkInstructions"/>) as <c>messages</c> JSONL, split by assembly into
     /// train/validation/test so no held-out answer comes from an assembly seen in training.
     /// </summary>
-    private static Command InstructionsSub()
+    public static Command SdkInstructionsCommand()
     {
         var output = new Option<string?>("--out") { Description = "Output folder (train.jsonl, validation.jsonl, test.jsonl)." };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the assembly split and of the order within each file.", DefaultValueFactory = _ => 17UL };

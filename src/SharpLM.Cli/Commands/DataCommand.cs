@@ -14,13 +14,12 @@ namespace SharpLM.Cli.Commands;
 /// </summary>
 public static partial class DataCommand
 {
-    /// <summary>The <c>data</c> sub-commands built from the SDK docs: sdk-ner, sdk-classify, sdk-pretrain, sdk-instructions.</summary>
+    /// <summary>The <c>data</c> sub-commands built from the SDK docs: sdk-ner, sdk-classify, sdk-pretrain (sdk-instructions, <see cref="SdkInstructionsCommand"/>, is registered in Program with the decoder commands).</summary>
     public static IEnumerable<Command> Subcommands() =>
     [
         Sub("sdk-ner", "Named entities (TYPE, MEMBER, PARAM, KEYWORD) from the summaries' markup, as CoNLL train/validation/test files.", WriteNer),
         Sub("sdk-classify", "Which API area (namespace's first two components, the N most frequent) a summary documents, as JSONL train/validation/test files.", WriteClassify),
         Sub("sdk-pretrain", "Pretraining text from the train assemblies (test assemblies left out): one sentence per line, a blank line between types.", WritePretrain),
-        InstructionsSub(),
     ];
 
     private sealed record Args(string Out, ulong Seed, double Validation, double Test, int Areas);

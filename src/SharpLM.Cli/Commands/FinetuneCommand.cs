@@ -10,7 +10,8 @@ using SharpLM.Training;
 namespace SharpLM.Cli.Commands;
 
 /// <summary>
-/// <c>sharplm finetune classify|ner</c>: fine-tunes a (pretrained) BERT with a fresh head on
+/// <c>sharplm finetune classify|ner</c>: fine-tunes a (pretrained) BERT — or, for classify, a GPT/LLaMA
+/// decoder (<see cref="FinetuneDecoderClassify"/>) — with a fresh head on
 /// labeled data — texts or text pairs from CSV/TSV/JSONL, or CoNLL tagged sentences — in a run
 /// folder with progress, metrics.jsonl, loss.svg and checkpoints, then scores the evaluation
 /// file: accuracy, macro-F1 and the confusion matrix, or conlleval entity P/R/F1 per type.
@@ -18,11 +19,12 @@ namespace SharpLM.Cli.Commands;
 public static class FinetuneCommand
 {
     /// <summary>The <c>finetune</c> sub-commands for BERT: <c>classify</c> and <c>ner</c>.</summary>
-    public static IEnumerable<Command> Subcommands() => [Sub(ner: false), Sub(ner: true), FinetuneSftCommand.Create()];
+    public static IEnumerable<Command> Subcommands() => [Sub(ner: false), Sub(ner: true)];
 
     private static Command Sub(bool ner)
     {
-        var model = new Option<string?>("--model") { Description = "A BERT folder (from 'sharplm pretrain' or Hugging Face: config.json, model.safetensors, tokenizer.json or vocab.txt)." };
+        var model = new Option<string?>("--model") { Description = ner ? "A BERT folder (from 'sharplm pretrain' or Hugging Face: config.json, model.safetensors, tokenizer.json or vocab.txt)."
+            : "A BERT folder (from 'sharplm pretrain' or Hugging Face), or a GPT-2/LLaMA decoder folder (from 'sharplm train'/'quickstart' or Hugging Face): routed by config.json's model_type." };
         var init = new Option<string>("--init") { Description = "pretrained (the folder's encoder weights) or random (its shape and vocabulary only: the no-pretraining baseline).", DefaultValueFactory = _ => "pretrained" };
         var train = new Option<string?>("--train") { Description = ner ? "CoNLL training file." : "Training file (.csv, .tsv or .jsonl with text, optional text_pair, label)." };
         var eval = new Option<string?>("--eval") { Description = "Evaluation file, same format; scored during and after training." };
@@ -39,11 +41,13 @@ public static class FinetuneCommand
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<string?>("--out") { Description = "Run folder for the fine-tuned model." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a run already in --out." };
+        var pooling = new Option<string>("--pooling") { Description = "classify with a decoder (GPT/LLaMA folder): the hidden state the head reads, last (token) or mean.", DefaultValueFactory = _ => "last" };
+        var lora = LoraSupport.Option();
         var cmd = new Command(ner ? "ner" : "classify", ner
             ? "Fine-tune a token classifier (NER) on CoNLL files; reports conlleval entity precision/recall/F1 per type."
             : "Fine-tune a text (or text-pair) classifier; reports accuracy, macro-F1 and the confusion matrix.");
-        foreach (var o in new Option[] { model, init, train, eval, epochs, maxSteps, batchSize, maxLength, truncate, lr, warmup, dropout, evalEvery, seed, threads, output, overwrite })
-            if (!(ner && o == truncate)) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, init, train, eval, epochs, maxSteps, batchSize, maxLength, truncate, lr, warmup, dropout, evalEvery, seed, threads, output, overwrite, pooling, lora })
+            if (!(ner && (o == truncate || o == pooling))) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             string modelDir = pr.GetValue(model) ?? throw new CliException("--model is required: a BERT folder.");
@@ -53,6 +57,11 @@ public static class FinetuneCommand
             if (File.Exists(Path.Combine(outDir, TrainerState.FileName)) && !pr.GetValue(overwrite))
                 throw new CliException($"{outDir} already holds a run; pass --overwrite or choose another --out.");
             KernelThreads.Count = Math.Max(1, pr.GetValue(threads));
+            // A decoder folder (GPT-2/LLaMA) gets a classifier head on its hidden states instead of BERT's pooled [CLS].
+            if (!ner && File.Exists(Path.Combine(modelDir, GptHuggingFace.ConfigFile)) && !BertHuggingFace.IsBertFolder(modelDir))
+                return FinetuneDecoderClassify.Run(new FinetuneDecoderClassify.Args(modelDir, pr.GetValue(init)!, trainPath, evalPath, outDir,
+                    pr.GetValue(epochs), pr.GetValue(maxSteps), pr.GetValue(batchSize), pr.GetValue(maxLength), pr.GetValue(truncate), pr.GetValue(lr),
+                    pr.GetValue(warmup), pr.GetValue(dropout), pr.GetValue(evalEvery), pr.GetValue(seed), pr.GetValue(pooling)!, pr.GetValue(lora)));
             try
             {
                 var (baseModel, tok) = BertModelFolder.Load(modelDir);
@@ -106,12 +115,15 @@ public static class FinetuneCommand
                     WarmupSteps = (int)(steps * pr.GetValue(warmup)), EvalEvery = pr.GetValue(evalEvery), EvalBatches = 1,
                     WeightDecay = 0.01f, Beta2 = 0.999f, GradClip = 1f, Seed = s,
                 }.Validate();
+                var adapter = LoraSupport.Apply((Nn.Module)objective.Model, pr.GetValue(lora), s);
                 var trainer = new Trainer(objective, options);
                 var run = TrainingRun.Start(outDir, trainer, tok, 0, trainPath);
+                if (adapter is not null) Console.WriteLine(adapter);
                 Console.WriteLine($"{(ner ? "tags" : "labels")} ({labels.Length}): {string.Join(", ", labels.Take(16))}{(labels.Length > 16 ? ", …" : "")}");
                 TrainCommand.Describe(run, tok, (int)objective.DataFingerprint.Count);
                 Console.WriteLine($"{examples:N0} training examples, {steps:N0} steps ({initMode} encoder from {modelDir})");
                 var outcome = TrainProgressDisplay.Run(run, $"fine-tuning {Path.GetFileName(Path.GetFullPath(outDir))}");
+                if (adapter is not null) LoraSupport.Finish((Nn.Module)objective.Model, objective.Model, outDir);
                 WordPieceVocabFile.Write(tok, Path.Combine(outDir, WordPieceVocabFile.FileName));
                 if (evalPath is not null)
                 {

@@ -129,7 +129,7 @@ public static class FinetuneSftCommand
                     WriteAnswers(Path.Combine(outDir, "eval_answers.jsonl"), before, after);
                 }
                 if (evalPath is not null) AtomicFile.WriteAllText(Path.Combine(outDir, "eval_metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-                Console.WriteLine($"time: {outcome.ElapsedSeconds:F1} s; saved to {outDir} (model.safetensors{(adapter is null ? "" : " (LoRA merged), adapter_config.json, adapter_model.safetensors")}, config.json, tokenizer.json, tokenizer_config.json, metrics.jsonl, loss.svg{(evalPath is null ? "" : ", eval_metrics.json")}{(scored > 0 ? ", eval_answers.jsonl" : "")})");
+                Console.WriteLine($"time: {outcome.ElapsedSeconds:F1} s; saved to {outDir} (model.safetensors{(adapter is null ? "" : " (LoRA merged), adapter_config.json, adapter_model.safetensors")}, config.json, tokenizer.json, tokenizer_config.json, metrics.jsonl, loss.svg{(evalPath is null ? "" : ", eval_metrics.json")}{(scored > 0 && !outcome.Interrupted ? ", eval_answers.jsonl" : "")})");
                 return outcome.Interrupted ? 130 : 0;
             }
             catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException or TokenizerFormatException)
@@ -150,7 +150,8 @@ public static class FinetuneSftCommand
     internal static int PadId(ITokenizer tokenizer) =>
         tokenizer.SpecialTokens.TryGetValue("<|endoftext|>", out int eot) ? eot : tokenizer.SpecialTokens.Count > 0 ? tokenizer.SpecialTokens.Values.Min() : 0;
 
-    private static Gpt WithDropout(Gpt model, float p)
+    /// <summary>The decoder with dropout <paramref name="p"/> (weights copied when it changes).</summary>
+    internal static Gpt WithDropout(Gpt model, float p)
     {
         if (p is < 0 or >= 1) throw new CliException($"--dropout must be in [0, 1), got {p}.");
         if (p == model.Config.Dropout) return model;

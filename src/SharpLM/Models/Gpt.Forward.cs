@@ -19,8 +19,8 @@ public sealed partial class Gpt
     public Variable Forward(Tape tape, int[] ids, int B, int T, Rng? dropoutRng = null) =>
         tape.Linear(Hidden(tape, ids, B, T, dropoutRng), OutputWeight);            // [B,T,Vp]
 
-    /// <summary>Everything before the head: ids <c>[B,T]</c> → final-normed hidden states <c>[B,T,C]</c>.</summary>
-    private Variable Hidden(Tape tape, int[] ids, int B, int T, Rng? dropoutRng)
+    /// <summary>Everything before the head: ids <c>[B,T]</c> → final-normed hidden states <c>[B,T,C]</c> (what a classifier head on a decoder reads).</summary>
+    public Variable Hidden(Tape tape, int[] ids, int B, int T, Rng? dropoutRng)
     {
         ArgumentNullException.ThrowIfNull(ids);
         if (B < 1 || T < 1) throw new ArgumentException($"Forward: batch {B} and time {T} must be ≥ 1.");

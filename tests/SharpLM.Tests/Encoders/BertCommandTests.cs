@@ -145,7 +145,7 @@ public sealed class BertCommandTests : IDisposable
         SharpLM.Cli.Commands.BertCommands.Register(root);
         Assert.Equal(root.Subcommands.Count, root.Subcommands.Select(c => c.Name).Distinct().Count());
         Assert.Equal(["bert"], root.Subcommands.Single(c => c.Name == "pretrain").Subcommands.Select(c => c.Name));
-        Assert.Equal(["classify", "ner", "sft"], root.Subcommands.Single(c => c.Name == "finetune").Subcommands.Select(c => c.Name));
-        Assert.Equal(["sdk-ner", "sdk-classify", "sdk-pretrain", "sdk-instructions"], root.Subcommands.Single(c => c.Name == "data").Subcommands.Select(c => c.Name));
+        Assert.Equal(["classify", "ner"], root.Subcommands.Single(c => c.Name == "finetune").Subcommands.Select(c => c.Name));
+        Assert.Equal(["sdk-ner", "sdk-classify", "sdk-pretrain"], root.Subcommands.Single(c => c.Name == "data").Subcommands.Select(c => c.Name));
     }
 }
