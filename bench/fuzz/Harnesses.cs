@@ -47,7 +47,8 @@ public static class Harnesses
         Harness.One<InvalidDataException>("safetensors-index", SafetensorsCheckpoint.IndexFile, ReadShardedCheckpoint).Also<FileNotFoundException>()
             .WithFixture(ShardNames[0], () => Shard(0)).WithFixture(ShardNames[1], () => Shard(1)),
         Harness.Lenient("metrics-jsonl", MetricsLog.FileName, ReadMetricsLog),
-        Harness.One<ApiException>("chat-request", "body.json", ParseChatRequest).NotAFile(),
+        Harness.One<ApiException>("chat-request", "body.json", path => ParseRequest(path, root => ChatCompletionRequest.Parse(root))).NotAFile(),
+        Harness.One<ApiException>("completion-request", "body.json", path => ParseRequest(path, root => CompletionRequest.Parse(root))).NotAFile(),
         Harness.One<InvalidDataException>("tokenizer-config", "tokenizer_config.json", ReadTokenizerConfig).Also<TokenizerFormatException>()
             .WithFixture(WordPieceVocabFile.FileName, () => "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nfox\n##es\n"u8.ToArray()),
         Harness.One<InvalidDataException>("instruction-jsonl", "sft.jsonl", ReadInstructions),
@@ -106,18 +107,18 @@ public static class Harnesses
     }
 
     /// <summary>
-    /// A <c>POST /v1/chat/completions</c> body, read as <see cref="ChatCompletionEndpoint"/> reads it: a body
-    /// that is not JSON is its 400 <c>invalid_json</c>, the rest is <see cref="ChatCompletionRequest.Parse"/>'s
-    /// 400 naming the field. Any other status, or any other exception (a 500), is a finding.
+    /// A <c>POST /v1/chat/completions</c> or <c>/v1/completions</c> body, read as the endpoints read it: a body
+    /// that is not JSON is its 400 <c>invalid_json</c>, the rest is <paramref name="parse"/>'s (the request
+    /// record's <c>Parse</c>) 400 naming the field. Any other status, or any other exception (a 500), is a finding.
     /// </summary>
-    private static void ParseChatRequest(string path)
+    private static void ParseRequest(string path, Action<JsonElement> parse)
     {
         try
         {
             JsonDocument doc;
             try { doc = JsonDocument.Parse(File.ReadAllBytes(path)); }
             catch (JsonException e) { throw new ApiException(400, $"The request body is not valid JSON: {e.Message}", code: "invalid_json"); }
-            using (doc) ChatCompletionRequest.Parse(doc.RootElement);
+            using (doc) parse(doc.RootElement);
         }
         catch (ApiException e) when (e.Status != 400)
         {

@@ -189,6 +189,15 @@ public static class Seeds
              "messages": [{"role": "system", "content": null}, {"role": "user", "content": [{"type": "text", "text": "h\u00e9llo "}, {"type": "text", "text": "w\u00f6rld"}]}]}
             """);
 
+        var completion = Dir("completion-request");
+        File.WriteAllText(Path.Combine(completion, "text.json"), """{"model": "sharplm", "prompt": "Once upon a time", "max_tokens": 16}""");
+        File.WriteAllText(Path.Combine(completion, "arrays.json"), """
+            {"model": "m", "prompt": ["a", "b\u00e9"], "temperature": 0, "top_p": 1, "stop": ["\n"], "logprobs": 3, "seed": 7, "echo": false, "best_of": 1}
+            """);
+        File.WriteAllText(Path.Combine(completion, "token-ids.json"), """
+            {"model": "m", "prompt": [[1, 2, 3], [4]], "stream": true, "stream_options": {"include_usage": true}, "top_k": 5, "min_p": 0.1, "presence_penalty": 0.2}
+            """);
+
         // tokenizer_config.json as Hugging Face model repositories ship it: Llama 2 (AddedToken objects), Llama 3
         // (string tokens), a ChatML model, a list-form chat_template, and a BERT's do_lower_case.
         var config = Dir("tokenizer-config");
