@@ -1,4 +1,7 @@
+using SharpLM.Models;
 using SharpLM.Retrieval;
+using SharpLM.Serving;
+using SharpLM.Tokenizers;
 
 namespace SharpLM.Tests.Retrieval;
 
@@ -70,6 +73,23 @@ public class RetrieverTests : IDisposable
         var recut = Assert.Throws<InvalidDataException>(() => Retriever.ForFolder(_dir, new BagOfWordsEmbedder().Embed, new DocumentChunker(20, 5), rebuildIfStale: false));
         Assert.Contains("12-word chunks", recut.Message);
         Assert.Equal(64, Retriever.ForFolder(_dir, new BagOfWordsEmbedder(64).Embed, chunker).Index.Dimension);
+    }
+
+    [Fact]
+    public void A_bert_embedding_generator_indexes_a_folder_and_finds_a_chunk_by_its_own_text()
+    {
+        WriteCorpus();
+        var wordPiece = WordPieceTrainer.Train([string.Join(' ', Directory.GetFiles(_dir).Select(File.ReadAllText))], 200);
+        var bert = new Bert(new BertConfig { VocabSize = wordPiece.VocabSize, Width = 24, Layers = 1, Heads = 2, Intermediate = 48, MaxPositions = 64, Dropout = 0 }, BertTask.PreTraining, seed: 5);
+        var generator = new SharpLMEmbeddingGenerator(bert, wordPiece, "tiny-bert");
+        var chunker = new DocumentChunker(12, 4);
+        var built = Retriever.ForFolder(_dir, generator, chunker);
+        Assert.Equal(24, built.Index.Dimension);
+        var loaded = Retriever.ForFolder(_dir, generator, chunker, rebuildIfStale: false); // from the saved file
+        var target = loaded.Index.Chunks[3];
+        var hit = loaded.Retrieve(target.Text, 1)[0];
+        Assert.Equal(target, hit.Chunk);
+        Assert.Equal(1.0, hit.Score, 4);
     }
 
     [Fact]
