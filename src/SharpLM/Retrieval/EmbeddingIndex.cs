@@ -184,6 +184,7 @@ public sealed class EmbeddingIndex
                 string text = ReadString(r, stream, Bad, $"chunk {i} text");
                 chunks.Add(new TextChunk(source, start, length, text));
             }
+            if ((long)count * dimension > Array.MaxLength) throw Bad($"{count} chunks × {dimension} dimensions is more vectors than one index can hold.");
             long vectorBytes = (long)count * dimension * sizeof(float);
             if (Left() != vectorBytes) throw Bad($"{Left()} bytes remain for the vectors, {vectorBytes} expected.");
             var vectors = new float[count * dimension];
