@@ -93,7 +93,7 @@ public sealed class TokenClassificationObjective : ITrainingObjective
             batches++;
             int t = logits.Data.Dim(1), k = logits.Data.Dim(2);
             var best = new int[batch.Length * t];
-            SequenceClassificationObjective.Argmax(evalTape.Reshape(logits, batch.Length * t, k).Data, best);
+            ClassificationObjective.Argmax(evalTape.Reshape(logits, batch.Length * t, k).Data, best);
             for (int i = 0; i < batch.Length; i++)
                 tags[s + i] = batch[i].WordStarts.Select(p => p < 0 ? "O" : Bert.Labels[best[i * t + p]]).ToArray();
         }
