@@ -21,8 +21,13 @@ internal static class RequestFields
     public static void RejectUnknown(JsonElement root, IReadOnlySet<string> known)
     {
         foreach (var p in root.EnumerateObject())
-            if (!known.Contains(p.Name) && !Ignored.Contains(p.Name))
-                throw ApiException.BadParam(p.Name, $"Unrecognized request argument supplied: {p.Name}.", "unknown_parameter");
+        {
+            string name;
+            try { name = p.Name; }
+            catch (InvalidOperationException) { throw new ApiException(400, "A field name of the request is not valid Unicode text (invalid UTF-8 or a lone surrogate escape).", code: "invalid_value"); }
+            if (!known.Contains(name) && !Ignored.Contains(name))
+                throw ApiException.BadParam(name, $"Unrecognized request argument supplied: {name}.", "unknown_parameter");
+        }
     }
 
     /// <summary>The sampling fields shared by chat and text completions.</summary>
