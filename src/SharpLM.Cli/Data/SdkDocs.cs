@@ -37,11 +37,12 @@ public static partial class SdkDocs
         return files;
     }
 
-    /// <summary>Every summary of <paramref name="files"/> with at least 12 characters, identical texts kept once (the first).</summary>
-    public static List<SdkSummary> ReadSummaries(IEnumerable<string> files)
+    /// <summary>
+    /// Every documented member of <paramref name="files"/> with its assembly name and member id
+    /// (e.g. <c>M:System.String.IsNullOrEmpty(System.String)</c>); files that are not readable XML are skipped.
+    /// </summary>
+    public static IEnumerable<(string Assembly, string Id, XElement Member)> Members(IEnumerable<string> files)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var result = new List<SdkSummary>();
         foreach (var file in files)
         {
             XDocument doc;
@@ -49,13 +50,21 @@ public static partial class SdkDocs
             catch (Exception e) when (e is XmlException or IOException or UnauthorizedAccessException) { continue; }
             string assembly = (string?)doc.Root?.Element("assembly")?.Element("name") ?? Path.GetFileNameWithoutExtension(file);
             foreach (var member in doc.Descendants("member"))
-            {
-                string id = (string?)member.Attribute("name") ?? "";
-                if (id.Length < 3 || member.Element("summary") is not { } summary) continue;
-                var (text, entities) = Render(summary);
-                if (text.Length < 12 || !seen.Add(text)) continue;
-                result.Add(new SdkSummary(assembly, id, NamespaceOf(id), text, entities));
-            }
+                yield return (assembly, (string?)member.Attribute("name") ?? "", member);
+        }
+    }
+
+    /// <summary>Every summary of <paramref name="files"/> with at least 12 characters, identical texts kept once (the first).</summary>
+    public static List<SdkSummary> ReadSummaries(IEnumerable<string> files)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<SdkSummary>();
+        foreach (var (assembly, id, member) in Members(files))
+        {
+            if (id.Length < 3 || member.Element("summary") is not { } summary) continue;
+            var (text, entities) = Render(summary);
+            if (text.Length < 12 || !seen.Add(text)) continue;
+            result.Add(new SdkSummary(assembly, id, NamespaceOf(id), text, entities));
         }
         return result;
     }

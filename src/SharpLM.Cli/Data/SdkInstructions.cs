@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using System.Xml;
 using System.Xml.Linq;
 using SharpLM.Chat;
 using SharpLM.Training;
@@ -38,23 +37,15 @@ public static partial class SdkInstructions
         {
             if (p.Answer.Length >= minAnswerChars && p.Answer.Length <= maxAnswerChars && seen.Add(p.Question)) result.Add(p);
         }
-        foreach (var file in files)
+        foreach (var (assembly, id, member) in SdkDocs.Members(files))
         {
-            XDocument doc;
-            try { doc = XDocument.Load(file); }
-            catch (Exception e) when (e is XmlException or IOException or UnauthorizedAccessException) { continue; }
-            string assembly = (string?)doc.Root?.Element("assembly")?.Element("name") ?? Path.GetFileNameWithoutExtension(file);
-            foreach (var member in doc.Descendants("member"))
-            {
-                string id = (string?)member.Attribute("name") ?? "";
-                if (Describe(id) is not { } d) continue;
-                if (member.Element("summary") is { } summary)
-                    Add(new SdkInstruction(assembly, id, d.Kind, d.Question, SdkDocs.Render(summary).Text));
-                if (d.Kind is not ("method" or "constructor")) continue;
-                foreach (var param in member.Elements("param"))
-                    if ((string?)param.Attribute("name") is { Length: > 0 } name)
-                        Add(new SdkInstruction(assembly, id, "parameter", $"What is the parameter `{name}` of {d.Name}?", SdkDocs.Render(param).Text));
-            }
+            if (Describe(id) is not { } d) continue;
+            if (member.Element("summary") is { } summary)
+                Add(new SdkInstruction(assembly, id, d.Kind, d.Question, SdkDocs.Render(summary).Text));
+            if (d.Kind is not ("method" or "constructor")) continue;
+            foreach (var param in member.Elements("param"))
+                if ((string?)param.Attribute("name") is { Length: > 0 } name)
+                    Add(new SdkInstruction(assembly, id, "parameter", $"What is the parameter `{name}` of {d.Name}?", SdkDocs.Render(param).Text));
         }
         return result;
     }
